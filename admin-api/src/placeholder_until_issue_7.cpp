@@ -1,0 +1,1 @@
+// Replaced by the admin API (issue 7).

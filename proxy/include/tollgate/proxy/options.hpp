@@ -1,0 +1,31 @@
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tollgate::proxy {
+
+/// Everything the proxy listener and its sessions are configured with (config `proxy:`).
+struct options {
+  std::vector<std::string> listen{"127.0.0.1:3128"};  ///< "host:port"; IPv6 as "[::1]:3128"
+  std::string realm = "Tollgate";
+  unsigned io_threads = 0;                           ///< 0 = number of cores
+  std::size_t max_header_bytes = 16384;
+  std::size_t max_connections = 0;                   ///< 0 = derived from RLIMIT_NOFILE
+  std::uint64_t max_body_bytes = 0;                  ///< request bodies; 0 = unlimited
+  std::chrono::milliseconds head_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds tunnel_idle_timeout{300'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+  bool block_private_destinations = true;
+  std::string via = "1.1 tollgate";                  ///< empty = no Via header
+  bool x_forwarded_for = false;
+  std::size_t upstream_idle_per_host = 16;           ///< idle keep-alive upstream connections kept per (host, port)
+  std::string support_contact;                       ///< shown on the 403 page
+  bool store_query = false;                          ///< from audit.store_query: keep the query in audit paths
+};
+
+}  // namespace tollgate::proxy

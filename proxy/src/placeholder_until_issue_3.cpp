@@ -1,0 +1,1 @@
+// Replaced by the proxy sessions (issue 3).

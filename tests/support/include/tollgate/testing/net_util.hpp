@@ -1,0 +1,18 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace tollgate::testing {
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+std::uint16_t free_port();
+
+/// Polls until something accepts TCP connections on 127.0.0.1:port.
+bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
+
+/// Peak resident set size (VmHWM) and current RSS of a process, in KiB.
+long peak_rss_kib(int pid);
+long current_rss_kib(int pid);
+
+}  // namespace tollgate::testing
