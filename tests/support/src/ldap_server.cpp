@@ -3,7 +3,10 @@
 #include "tollgate/testing/net_util.hpp"
 #include "tollgate/testing/postgres_server.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <map>
 
 #include <filesystem>
 #include <regex>
@@ -81,7 +84,7 @@ int ldap_server::bind_count(const std::string& dn) const {
   std::string line;
   std::map<std::string, bool> pending;  // "conn op" -> bind as dn
   int count = 0;
-  const std::regex bind_re(R"((conn=\d+ op=\d+) BIND dn="([^"]*)" method=128)");
+  const std::regex bind_re(R"re((conn=\d+ op=\d+) BIND dn="([^"]*)" method=128)re");
   const std::regex result_re(R"((conn=\d+ op=\d+) RESULT tag=97 err=0)");
   std::smatch m;
   while (std::getline(in, line)) {

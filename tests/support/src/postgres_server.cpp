@@ -77,7 +77,8 @@ std::unique_ptr<postgres_server> postgres_server::start_new(bool apply_migration
          << "shared_buffers = 64MB\n";
   }
   s->start();
-  s->psql("CREATE ROLE tollgate LOGIN CREATEROLE; CREATE DATABASE tollgate OWNER tollgate;", "postgres");
+  s->psql("CREATE ROLE tollgate LOGIN CREATEROLE", "postgres");
+  s->psql("CREATE DATABASE tollgate OWNER tollgate", "postgres");
   if (apply_migrations) tollgate::app::apply_migrations(s->owner_dsn(), migrations_dir());
   return s;
 }
