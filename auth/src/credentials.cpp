@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <string>
 
 namespace tollgate::auth {
@@ -13,6 +14,9 @@ namespace {
 // Generous for real users, small enough that a hostile header costs nothing.
 constexpr std::size_t max_header_value = 4096;
 
+// boost::system::error_category has a protected non-virtual destructor by design.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
 class credentials_category_impl final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "tollgate.credentials"; }
@@ -30,6 +34,7 @@ class credentials_category_impl final : public boost::system::error_category {
     return "unknown credentials error";
   }
 };
+#pragma GCC diagnostic pop
 
 bool iequals_ascii(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

@@ -29,6 +29,8 @@ struct ldap_options {
   unsigned lockout_threshold = 10;                      ///< failures per (user, client) within the window
   std::chrono::milliseconds lockout_window{300'000};
   std::chrono::milliseconds lockout_duration{900'000};
+  std::size_t max_pending_checks = 4'096;               ///< directory checks queued for the workers; past it: unavailable
+  std::chrono::milliseconds down_retry_interval{2'000}; ///< after the directory was unreachable, answer from memory this long
 };
 
 }  // namespace tollgate::auth

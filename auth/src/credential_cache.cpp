@@ -1,0 +1,112 @@
+#include "tollgate/auth/credential_cache.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+namespace tollgate::auth {
+namespace {
+
+// A user who tries more different wrong passwords than this within negative_ttl goes to
+// the directory again for the oldest ones; lockout bounds how often that can happen.
+constexpr std::size_t max_negatives_per_user = 8;
+
+}  // namespace
+
+credential_cache::credential_cache(const credential_cache_options& opts)
+    : opts_(opts),
+      per_shard_max_(0),
+      shards_(nullptr) {
+  opts_.shards = std::clamp<std::size_t>(opts_.shards, 1, std::max<std::size_t>(opts_.max_entries, 1));
+  per_shard_max_ = std::max<std::size_t>(1, opts_.max_entries / opts_.shards);
+  shards_ = std::make_unique<shard[]>(opts_.shards);
+}
+
+credential_cache::shard& credential_cache::shard_for(std::string_view user) const {
+  return shards_[string_hash{}(user) % opts_.shards];
+}
+
+cache_answer credential_cache::lookup(std::string_view user, const password_digest& digest, steady_time now) const {
+  const shard& s = shard_for(user);
+  std::shared_lock lock(s.mutex);
+  const auto it = s.entries.find(user);
+  if (it == s.entries.end()) return {};
+  const entry& e = it->second;
+  if (e.has_positive && digest_equal(e.digest, digest)) {
+    if (now < e.expires) return {cache_answer::kind::hit, e.groups};
+    if (now < e.expires + opts_.stale_if_error) return {cache_answer::kind::stale, e.groups};
+  }
+  for (const auto& n : e.negatives)
+    if (now < n.expires && digest_equal(n.digest, digest)) return {cache_answer::kind::negative, {}};
+  return {};
+}
+
+credential_cache::entry& credential_cache::upsert(shard& s, const std::string& user) {
+  auto it = s.entries.find(user);
+  if (it != s.entries.end()) {
+    s.order.splice(s.order.end(), s.order, it->second.order);
+    return it->second;
+  }
+  while (s.entries.size() >= per_shard_max_ && !s.order.empty()) {
+    s.entries.erase(s.order.front());
+    s.order.pop_front();
+  }
+  s.order.push_back(user);
+  entry& e = s.entries[user];
+  e.order = std::prev(s.order.end());
+  return e;
+}
+
+void credential_cache::store_positive(const std::string& user, const password_digest& digest,
+                                      std::vector<std::string> groups, steady_time now) {
+  shard& s = shard_for(user);
+  std::unique_lock lock(s.mutex);
+  entry& e = upsert(s, user);
+  e.has_positive = true;
+  e.digest = digest;
+  e.groups = std::move(groups);
+  e.expires = now + opts_.ttl;
+  std::erase_if(e.negatives, [&](const negative_entry& n) { return digest_equal(n.digest, digest) || n.expires <= now; });
+}
+
+void credential_cache::store_negative(const std::string& user, const password_digest& digest, steady_time now) {
+  shard& s = shard_for(user);
+  std::unique_lock lock(s.mutex);
+  entry& e = upsert(s, user);
+  std::erase_if(e.negatives, [&](const negative_entry& n) { return digest_equal(n.digest, digest) || n.expires <= now; });
+  if (e.negatives.size() >= max_negatives_per_user) e.negatives.erase(e.negatives.begin());
+  e.negatives.push_back({digest, now + opts_.negative_ttl});
+  // A refused password must not keep answering from an old positive entry with the same
+  // digest (the password was changed or the account disabled in the directory).
+  if (e.has_positive && digest_equal(e.digest, digest)) {
+    e.has_positive = false;
+    e.groups.clear();
+  }
+}
+
+void credential_cache::flush(std::string_view user) {
+  shard& s = shard_for(user);
+  std::unique_lock lock(s.mutex);
+  const auto it = s.entries.find(user);
+  if (it == s.entries.end()) return;
+  s.order.erase(it->second.order);
+  s.entries.erase(it);
+}
+
+void credential_cache::flush_all() {
+  for (std::size_t i = 0; i < opts_.shards; ++i) {
+    std::unique_lock lock(shards_[i].mutex);
+    shards_[i].entries.clear();
+    shards_[i].order.clear();
+  }
+}
+
+std::size_t credential_cache::size() const {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < opts_.shards; ++i) {
+    std::shared_lock lock(shards_[i].mutex);
+    n += shards_[i].entries.size();
+  }
+  return n;
+}
+
+}  // namespace tollgate::auth

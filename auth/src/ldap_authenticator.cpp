@@ -1,0 +1,234 @@
+#include "tollgate/auth/ldap_authenticator.hpp"
+
+#include "ldap_worker_pool.hpp"
+
+#include <boost/asio/post.hpp>
+#include <openssl/crypto.h>
+
+#include <exception>
+
+namespace tollgate::auth {
+namespace {
+
+credential_cache_options cache_options(const ldap_options& o) {
+  return {.ttl = o.cache_ttl,
+          .negative_ttl = o.negative_cache_ttl,
+          .stale_if_error = o.stale_if_error,
+          .max_entries = o.cache_max_entries,
+          .shards = 16};
+}
+
+lockout_options lockout_opts(const ldap_options& o) {
+  return {.threshold = o.lockout_threshold,
+          .window = o.lockout_window,
+          .duration = o.lockout_duration,
+          .max_entries = o.cache_max_entries,
+          .shards = 16};
+}
+
+std::string coalesce_key(const std::string& user, const password_digest& digest) {
+  std::string key = user;
+  key += '\0';
+  key.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  return key;
+}
+
+auth_result make_result(auth_status status, const std::string& user, std::string reason,
+                        std::vector<std::string> groups = {}) {
+  auth_result r;
+  r.status = status;
+  r.who.user = user;
+  r.who.groups = std::move(groups);
+  r.reason = std::move(reason);
+  return r;
+}
+
+constexpr const char* stale_reason = "directory unavailable; answered from cache";
+
+}  // namespace
+
+ldap_authenticator::ldap_authenticator(const ldap_options& opts, prometheus::Registry& registry,
+                                       directory_factory make_directory, clock_function clock)
+    : opts_(opts),
+      metrics_(registry),
+      clock_(std::move(clock)),
+      cache_(cache_options(opts)),
+      lockout_(lockout_opts(opts)),
+      pool_(std::make_unique<ldap_worker_pool>(std::max(1u, opts.workers), std::max<std::size_t>(1, opts.max_pending_checks),
+                                               std::move(make_directory))) {}
+
+ldap_authenticator::~ldap_authenticator() { stop(); }
+
+void ldap_authenticator::stop() { pool_->stop(); }
+
+bool ldap_authenticator::directory_down(steady_time now) const {
+  return now.time_since_epoch().count() < down_until_.load(std::memory_order_relaxed);
+}
+
+bool ldap_authenticator::directory_reachable() const { return !directory_down(clock_()); }
+
+auth_result ldap_authenticator::counted(auth_result r) {
+  switch (r.status) {
+    case auth_status::ok: metrics_.auth_ok.Increment(); break;
+    case auth_status::bad_credentials: metrics_.auth_bad_credentials.Increment(); break;
+    case auth_status::locked_out: metrics_.auth_locked_out.Increment(); break;
+    case auth_status::unavailable: metrics_.auth_unavailable.Increment(); break;
+  }
+  return r;
+}
+
+std::optional<auth_result> ldap_authenticator::answer_from_memory(const credentials& creds,
+                                                                  const boost::asio::ip::address& client,
+                                                                  const password_digest& digest, steady_time now,
+                                                                  bool count_miss) {
+  // An empty password would be an unauthenticated bind, which directories accept.
+  if (creds.password.empty()) return counted(make_result(auth_status::bad_credentials, creds.user, "empty password"));
+  if (creds.user.empty()) return counted(make_result(auth_status::bad_credentials, creds.user, "empty user name"));
+  if (lockout_.locked(creds.user, client, now))
+    return counted(make_result(auth_status::locked_out, creds.user, "locked out after repeated failed logins"));
+
+  auto cached = cache_.lookup(creds.user, digest, now);
+  switch (cached.result) {
+    case cache_answer::kind::hit:
+      metrics_.cache_hit.Increment();
+      lockout_.record_success(creds.user, client);
+      return counted(make_result(auth_status::ok, creds.user, {}, std::move(cached.groups)));
+    case cache_answer::kind::negative: {
+      metrics_.cache_negative.Increment();
+      const bool now_locked = lockout_.record_failure(creds.user, client, now);
+      return counted(make_result(auth_status::bad_credentials, creds.user,
+                                 now_locked ? "invalid credentials (cached); now locked out" : "invalid credentials (cached)"));
+    }
+    case cache_answer::kind::stale:
+      if (directory_down(now)) {
+        metrics_.cache_hit.Increment();
+        return counted(make_result(auth_status::ok, creds.user, stale_reason, std::move(cached.groups)));
+      }
+      break;
+    case cache_answer::kind::miss:
+      break;
+  }
+  if (count_miss) metrics_.cache_miss.Increment();
+  return std::nullopt;
+}
+
+std::optional<auth_result> ldap_authenticator::lookup(const credentials& creds, const boost::asio::ip::address& client) {
+  if (creds.password.empty()) return answer_from_memory(creds, client, {}, clock_(), true);
+  return answer_from_memory(creds, client, hmac_.digest(creds.password), clock_(), true);
+}
+
+void ldap_authenticator::verify(credentials creds, boost::asio::ip::address client, boost::asio::any_io_executor ex,
+                                std::function<void(auth_result)> done) {
+  const auto now = clock_();
+  const auto digest = creds.password.empty() ? password_digest{} : hmac_.digest(creds.password);
+  auto deliver = [&](auth_result r) {
+    boost::asio::post(ex, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+  };
+  // Another check may have finished since the caller's lookup(); and verify() must be
+  // safe on its own (empty password, lockout) even when lookup() was skipped.
+  if (auto r = answer_from_memory(creds, client, digest, now, false)) return deliver(std::move(*r));
+  if (directory_down(now)) {
+    return deliver(counted(make_result(auth_status::unavailable, creds.user, "directory unreachable")));
+  }
+
+  auto key = coalesce_key(creds.user, digest);
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    auto [it, first] = in_flight_.try_emplace(key);
+    it->second.push_back({client, ex, std::move(done)});
+    if (!first) return;  // the check already under way answers this caller too
+  }
+
+  const std::string user = creds.user;  // creds moves into the job, which a full queue drops
+  auto job = [this, key, creds = std::move(creds), digest](directory* dir) mutable {
+    directory_answer answer;
+    if (dir == nullptr) {
+      answer.status = directory_status::unreachable;
+      answer.reason = "authenticator stopping";
+    } else {
+      const auto started = std::chrono::steady_clock::now();
+      try {
+        answer = dir->check(creds);
+      } catch (const std::exception& e) {
+        answer = {directory_status::error, {}, std::string("directory client failed: ") + e.what(), 1};
+      }
+      metrics_.ldap_request_duration.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+    OPENSSL_cleanse(creds.password.data(), creds.password.size());
+    complete(key, creds.user, digest, answer);
+  };
+  if (!pool_->submit(std::move(job))) {
+    complete(key, user, digest, {directory_status::error, {}, "directory check queue full", 0});
+  }
+}
+
+auth_result ldap_authenticator::finish_one(const std::string& user, const password_digest& digest,
+                                           const directory_answer& answer, const boost::asio::ip::address& client,
+                                           steady_time now) {
+  switch (answer.status) {
+    case directory_status::ok:
+      lockout_.record_success(user, client);
+      return counted(make_result(auth_status::ok, user, {}, answer.groups));
+    case directory_status::bad_credentials: {
+      const bool now_locked = lockout_.record_failure(user, client, now);
+      return counted(make_result(auth_status::bad_credentials, user,
+                                 now_locked ? answer.reason + "; now locked out" : answer.reason));
+    }
+    case directory_status::unreachable:
+    case directory_status::error:
+      break;
+  }
+  // The directory could not answer: a cached user with this password keeps working
+  // within stale_if_error; anyone else gets "unavailable" (503), not a password prompt.
+  auto cached = cache_.lookup(user, digest, now);
+  if (cached.result == cache_answer::kind::hit || cached.result == cache_answer::kind::stale)
+    return counted(make_result(auth_status::ok, user, stale_reason, std::move(cached.groups)));
+  return counted(make_result(auth_status::unavailable, user, answer.reason));
+}
+
+void ldap_authenticator::complete(const std::string& key, const std::string& user, const password_digest& digest,
+                                  const directory_answer& answer) {
+  const auto now = clock_();
+  if (answer.errors > 0) metrics_.ldap_errors.Increment(answer.errors);
+  switch (answer.status) {
+    case directory_status::ok:
+      cache_.store_positive(user, digest, answer.groups, now);
+      down_until_.store(0, std::memory_order_relaxed);
+      break;
+    case directory_status::bad_credentials:
+      cache_.store_negative(user, digest, now);
+      down_until_.store(0, std::memory_order_relaxed);
+      break;
+    case directory_status::unreachable:
+      down_until_.store((now + opts_.down_retry_interval).time_since_epoch().count(), std::memory_order_relaxed);
+      break;
+    case directory_status::error:
+      break;
+  }
+  std::vector<waiter> waiters;
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    const auto it = in_flight_.find(key);
+    if (it != in_flight_.end()) {
+      waiters = std::move(it->second);
+      in_flight_.erase(it);
+    }
+  }
+  for (auto& w : waiters) {
+    auto r = finish_one(user, digest, answer, w.client, now);
+    boost::asio::post(w.ex, [done = std::move(w.done), r = std::move(r)]() mutable { done(std::move(r)); });
+  }
+}
+
+void ldap_authenticator::flush(const std::string& user) {
+  if (user.empty()) {
+    cache_.flush_all();
+    lockout_.clear();
+  } else {
+    cache_.flush(user);
+    lockout_.forget_user(user);
+  }
+}
+
+}  // namespace tollgate::auth

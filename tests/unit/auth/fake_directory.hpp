@@ -1,0 +1,83 @@
+#pragma once
+// A scripted directory and a hand-driven clock for the authenticator's unit tests.
+#include "tollgate/auth/directory.hpp"
+#include "tollgate/auth/credential_cache.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace tollgate::auth::testing {
+
+struct fake_directory_state {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::map<std::string, std::pair<std::string, std::vector<std::string>>> users;  // user -> (password, groups)
+  bool down = false;
+  bool hold = false;    // while true, check() waits (to make calls overlap)
+  int waiting = 0;      // checks currently held
+  std::atomic<int> checks{0};
+
+  void add(const std::string& user, const std::string& password, std::vector<std::string> groups) {
+    std::lock_guard lock(mutex);
+    users[user] = {password, std::move(groups)};
+  }
+  void set_down(bool d) {
+    std::lock_guard lock(mutex);
+    down = d;
+  }
+  void set_hold(bool h) {
+    {
+      std::lock_guard lock(mutex);
+      hold = h;
+    }
+    cv.notify_all();
+  }
+  bool wait_for_waiting(int n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, timeout, [&] { return waiting >= n; });
+  }
+};
+
+class fake_directory final : public directory {
+ public:
+  explicit fake_directory(std::shared_ptr<fake_directory_state> s) : state_(std::move(s)) {}
+  directory_answer check(const credentials& creds) override {
+    ++state_->checks;
+    std::unique_lock lock(state_->mutex);
+    ++state_->waiting;
+    state_->cv.notify_all();
+    state_->cv.wait(lock, [&] { return !state_->hold; });
+    --state_->waiting;
+    if (state_->down) return {directory_status::unreachable, {}, "directory unreachable (fake)", 1};
+    const auto it = state_->users.find(creds.user);
+    if (it == state_->users.end()) return {directory_status::bad_credentials, {}, "unknown user", 0};
+    if (it->second.first != creds.password) return {directory_status::bad_credentials, {}, "invalid credentials", 0};
+    return {directory_status::ok, it->second.second, {}, 0};
+  }
+
+ private:
+  std::shared_ptr<fake_directory_state> state_;
+};
+
+inline directory_factory fake_factory(std::shared_ptr<fake_directory_state> s) {
+  return [s] { return std::make_unique<fake_directory>(s); };
+}
+
+/// Time that moves only when a test says so.
+struct manual_clock {
+  std::shared_ptr<std::atomic<std::int64_t>> ns = std::make_shared<std::atomic<std::int64_t>>(1'000'000'000'000);
+  steady_time now() const { return steady_time(std::chrono::nanoseconds(ns->load())); }
+  void advance(std::chrono::nanoseconds d) const { ns->fetch_add(d.count()); }
+  std::function<steady_time()> fn() const {
+    auto p = ns;
+    return [p] { return steady_time(std::chrono::nanoseconds(p->load())); };
+  }
+};
+
+}  // namespace tollgate::auth::testing
