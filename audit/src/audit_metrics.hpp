@@ -1,0 +1,22 @@
+#pragma once
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace tollgate::audit {
+
+/// Every metric of the audit pipeline (design.md, "Metrics"). No label carries a
+/// user or host.
+struct audit_metrics {
+  explicit audit_metrics(prometheus::Registry& registry);
+
+  prometheus::Gauge& queue_depth;
+  prometheus::Gauge& spool_bytes;
+  prometheus::Counter& written;
+  prometheus::Counter& spooled;
+  prometheus::Counter& lost;
+  prometheus::Histogram& batch_write_seconds;
+};
+
+}  // namespace tollgate::audit

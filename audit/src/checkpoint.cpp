@@ -1,0 +1,259 @@
+#include "tollgate/audit/checkpoint.hpp"
+
+#include "tollgate/audit/canonical.hpp"
+
+#include <boost/json.hpp>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace tollgate::audit {
+namespace {
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+void put_i64(std::string& out, std::int64_t s) {
+  const auto v = static_cast<std::uint64_t>(s);
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+std::string base64(const std::vector<std::uint8_t>& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), in.data(), static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+bool unbase64(std::string_view in, std::vector<std::uint8_t>& out) {
+  if (in.size() % 4 != 0) return false;
+  out.resize(in.size() / 4 * 3 + 1);
+  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  if (n < 0) return false;
+  std::size_t len = static_cast<std::size_t>(n);
+  // EVP_DecodeBlock counts padding as zero bytes.
+  if (in.ends_with("==")) len -= 2;
+  else if (in.ends_with("=")) len -= 1;
+  out.resize(len);
+  return true;
+}
+
+std::string rfc3339(std::int64_t us) {
+  std::int64_t secs = us / 1'000'000;
+  std::int64_t frac = us % 1'000'000;
+  if (frac < 0) {
+    frac += 1'000'000;
+    --secs;
+  }
+  const auto t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(frac));
+  return buf;
+}
+
+EVP_PKEY* read_key(std::string_view pem, bool allow_public) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return nullptr;
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  if (key == nullptr && allow_public) {
+    BIO_reset(bio);
+    key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  }
+  BIO_free(bio);
+  if (key != nullptr && EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(key);
+    return nullptr;
+  }
+  return key;
+}
+
+bool read_text_file(const std::string& path, std::string& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+}  // namespace
+
+std::string checkpoint_message(const checkpoint& c) {
+  std::string m = "tollgate-checkpoint-v1\n";
+  put_u32(m, static_cast<std::uint32_t>(c.instance.size()));
+  m += c.instance;
+  put_i64(m, c.seq);
+  put_u32(m, static_cast<std::uint32_t>(c.hash.size()));
+  m.append(reinterpret_cast<const char*>(c.hash.data()), c.hash.size());
+  put_i64(m, to_unix_micros(c.time));
+  return m;
+}
+
+std::string to_line(const checkpoint& c) {
+  boost::json::object o;
+  o["instance"] = c.instance;
+  o["seq"] = c.seq;
+  o["hash"] = to_hex(c.hash);
+  o["time"] = rfc3339(to_unix_micros(c.time));
+  o["time_us"] = to_unix_micros(c.time);
+  o["sig"] = base64(c.signature);
+  return boost::json::serialize(o);
+}
+
+std::optional<checkpoint> parse_line(std::string_view line) {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(line, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  const auto* inst = o.if_contains("instance");
+  const auto* seq = o.if_contains("seq");
+  const auto* hash = o.if_contains("hash");
+  const auto* time = o.if_contains("time_us");
+  const auto* sig = o.if_contains("sig");
+  if (!inst || !inst->is_string() || !seq || !seq->is_int64() || !hash || !hash->is_string() || !time ||
+      !time->is_int64() || !sig || !sig->is_string())
+    return std::nullopt;
+  checkpoint c;
+  c.instance = std::string(inst->as_string());
+  c.seq = seq->as_int64();
+  c.time = from_unix_micros(time->as_int64());
+  if (!from_hex(std::string_view(hash->as_string()), c.hash) || !unbase64(std::string_view(sig->as_string()), c.signature))
+    return std::nullopt;
+  return c;
+}
+
+std::unique_ptr<checkpoint_signer> checkpoint_signer::from_pem(std::string_view pem, std::string& error) {
+  EVP_PKEY* key = read_key(pem, false);
+  if (key == nullptr) {
+    error = "not an Ed25519 private key in PEM form";
+    return nullptr;
+  }
+  return std::unique_ptr<checkpoint_signer>(new checkpoint_signer(key));
+}
+
+std::unique_ptr<checkpoint_signer> checkpoint_signer::load(const std::string& pem_file, std::string& error) {
+  std::string pem;
+  if (!read_text_file(pem_file, pem, error)) return nullptr;
+  auto s = from_pem(pem, error);
+  if (!s) error = pem_file + ": " + error;
+  return s;
+}
+
+checkpoint_signer::~checkpoint_signer() { EVP_PKEY_free(static_cast<EVP_PKEY*>(key_)); }
+
+void checkpoint_signer::sign(checkpoint& c) const {
+  const auto msg = checkpoint_message(c);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  std::size_t len = 64;
+  c.signature.assign(len, 0);
+  const bool ok = ctx != nullptr &&
+                  EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, static_cast<EVP_PKEY*>(key_)) == 1 &&
+                  EVP_DigestSign(ctx, c.signature.data(), &len, reinterpret_cast<const unsigned char*>(msg.data()),
+                                 msg.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) throw std::runtime_error("Ed25519 signing failed in OpenSSL");
+  c.signature.resize(len);
+}
+
+std::string checkpoint_signer::public_key_pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(bio, static_cast<EVP_PKEY*>(key_));
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
+std::unique_ptr<checkpoint_verifier> checkpoint_verifier::from_pem(std::string_view pem, std::string& error) {
+  EVP_PKEY* key = read_key(pem, true);
+  if (key == nullptr) {
+    error = "not an Ed25519 key in PEM form";
+    return nullptr;
+  }
+  return std::unique_ptr<checkpoint_verifier>(new checkpoint_verifier(key));
+}
+
+std::unique_ptr<checkpoint_verifier> checkpoint_verifier::load(const std::string& pem_file, std::string& error) {
+  std::string pem;
+  if (!read_text_file(pem_file, pem, error)) return nullptr;
+  auto v = from_pem(pem, error);
+  if (!v) error = pem_file + ": " + error;
+  return v;
+}
+
+checkpoint_verifier::~checkpoint_verifier() { EVP_PKEY_free(static_cast<EVP_PKEY*>(key_)); }
+
+bool checkpoint_verifier::verify(const checkpoint& c) const {
+  const auto msg = checkpoint_message(c);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok = ctx != nullptr &&
+                  EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, static_cast<EVP_PKEY*>(key_)) == 1 &&
+                  EVP_DigestVerify(ctx, c.signature.data(), c.signature.size(),
+                                   reinterpret_cast<const unsigned char*>(msg.data()), msg.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok;
+}
+
+bool append_checkpoint(const std::string& file, const checkpoint& c, std::string& error) {
+  const auto line = to_line(c) + "\n";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    error = "cannot open " + file + ": " + std::strerror(errno);
+    return false;
+  }
+  // One write() of one line with O_APPEND: concurrent appenders never interleave.
+  const auto n = ::write(fd, line.data(), line.size());
+  const bool ok = n == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  if (!ok) error = "cannot write " + file + ": " + std::strerror(errno);
+  ::close(fd);
+  return ok;
+}
+
+checkpoint_file_content read_checkpoints(const std::string& file) {
+  checkpoint_file_content out;
+  std::ifstream in(file);
+  if (!in) {
+    out.missing = true;
+    return out;
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    if (auto c = parse_line(line)) out.checkpoints.push_back(std::move(*c));
+    else out.bad_lines.push_back(number);
+  }
+  return out;
+}
+
+std::string generate_ed25519_pem() {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (key == nullptr) throw std::runtime_error("Ed25519 key generation failed in OpenSSL");
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+}  // namespace tollgate::audit

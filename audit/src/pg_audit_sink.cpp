@@ -1,0 +1,302 @@
+#include "tollgate/audit/pg_audit_sink.hpp"
+
+#include "audit_metrics.hpp"
+#include "pg_writer.hpp"
+#include "record_queue.hpp"
+#include "spool.hpp"
+#include "tollgate/audit/canonical.hpp"
+#include "tollgate/audit/chain.hpp"
+#include "tollgate/audit/checkpoint.hpp"
+#include "tollgate/audit/table_upkeep.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace tollgate::audit {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+std::string_view to_string(audit_health h) noexcept {
+  switch (h) {
+    case audit_health::ok: return "ok";
+    case audit_health::degraded: return "degraded";
+    case audit_health::down: return "down";
+  }
+  return "down";
+}
+
+struct pg_audit_sink::impl {
+  impl(const options& o, std::string inst, prometheus::Registry& registry)
+      : opts(o), instance(std::move(inst)), metrics(registry), queue(o.queue_capacity), pg(o.dsn) {}
+
+  options opts;
+  std::string instance;
+  audit_metrics metrics;
+  record_queue queue;
+
+  // Writer thread only.
+  std::unique_ptr<spool> spool_;
+  pg_writer pg;
+  std::unique_ptr<checkpoint_signer> signer;
+  chain_head head;     // newest sealed record
+  chain_head pg_head;  // newest record PostgreSQL has committed (rows reach it in seq order)
+  std::int64_t checkpointed_seq = 0;
+  steady::time_point next_pg_attempt{};
+  steady::duration backoff = 100ms;
+  bool pg_down_logged = false;
+
+  // Read by admit()/health() on any thread.
+  std::atomic<bool> pg_up{false};
+  std::atomic<bool> spool_pending{false};
+  std::atomic<bool> spool_full{false};
+  std::atomic<bool> stopped{false};
+
+  std::thread writer;
+  std::thread upkeep;
+  std::mutex upkeep_mutex;
+  std::condition_variable upkeep_cv;
+  bool upkeep_stop = false;
+  std::mutex stop_mutex;
+
+  bool pg_available() const { return pg.connected() || steady::now() >= next_pg_attempt; }
+
+  void mark_pg_down(const std::string& error) {
+    pg_up = false;
+    next_pg_attempt = steady::now() + backoff;
+    backoff = std::min<steady::duration>(backoff * 2, 5s);
+    if (!pg_down_logged) {
+      spdlog::warn("audit: PostgreSQL write failed, records go to the spool until it is back: {}", error);
+      pg_down_logged = true;
+    }
+  }
+
+  void mark_pg_up() {
+    if (pg_down_logged) spdlog::info("audit: PostgreSQL is back; replaying the spool");
+    pg_down_logged = false;
+    pg_up = true;
+    backoff = 100ms;
+  }
+
+  bool write_pg(const std::vector<audit_record>& batch) {
+    std::string error;
+    const auto t0 = steady::now();
+    const auto inserted = pg.write(batch, error);
+    if (!inserted) {
+      mark_pg_down(error);
+      return false;
+    }
+    metrics.batch_write_seconds.Observe(std::chrono::duration<double>(steady::now() - t0).count());
+    metrics.written.Increment(static_cast<double>(*inserted));
+    mark_pg_up();
+    if (batch.back().seq > pg_head.seq) pg_head = {batch.back().seq, batch.back().hash};
+    if (signer && pg_head.seq - checkpointed_seq >= static_cast<std::int64_t>(opts.checkpoint_every))
+      write_checkpoint();
+    return true;
+  }
+
+  void write_checkpoint() {
+    if (!signer || pg_head.seq <= checkpointed_seq) return;
+    checkpoint c{instance, pg_head.seq, pg_head.hash, std::chrono::system_clock::now(), {}};
+    signer->sign(c);
+    const auto line = to_line(c);
+    std::string error;
+    if (!append_checkpoint(opts.checkpoint_file, c, error)) spdlog::error("audit: checkpoint not saved: {}", error);
+    spdlog::info("audit checkpoint {}", line);
+    checkpointed_seq = c.seq;
+  }
+
+  void replay_one() {
+    auto batch = spool_->peek(opts.batch_max);
+    if (batch.empty()) {
+      spool_->consume();  // only an unreadable remainder: nothing to send
+    } else if (write_pg(batch)) {
+      spool_->consume();
+    }
+    spool_pending = spool_->has_pending();
+    metrics.spool_bytes.Set(static_cast<double>(spool_->bytes()));
+  }
+
+  // Makes `held` durable in PostgreSQL or the spool; leaves it as is when neither can take it.
+  void place(std::vector<audit_record>& held, bool draining) {
+    const bool behind = queue.size() > queue.capacity() / 2;
+    if (!spool_->has_pending() && !behind && pg_available() && write_pg(held)) {
+      held.clear();
+      spool_->save_head(head);
+      return;
+    }
+    const auto ec = spool_->append(held, draining);  // at shutdown the bound gives way: never lose
+    if (!ec) {
+      metrics.spooled.Increment(static_cast<double>(held.size()));
+      held.clear();
+      spool_->save_head(head);
+      spool_full = false;
+      spool_pending = true;
+      metrics.spool_bytes.Set(static_cast<double>(spool_->bytes()));
+      return;
+    }
+    if (draining) {
+      spdlog::error("audit: {} record(s) (seq {}..{}) reached neither PostgreSQL nor the spool: {}", held.size(),
+                    held.front().seq, held.back().seq, ec.message());
+      metrics.lost.Increment(static_cast<double>(held.size()));
+      held.clear();
+      return;
+    }
+    if (!spool_full) spdlog::error("audit: spool full ({} bytes) and PostgreSQL unavailable: {}", spool_->bytes(), ec.message());
+    spool_full = true;
+  }
+
+  void run() {
+    std::vector<audit_record> held;  // sealed records not yet durable
+    for (;;) {
+      const bool closed = queue.closed();
+      if (held.empty()) {
+        const bool replay_due = spool_->has_pending() && pg_available();
+        auto raw = queue.take(opts.batch_max, replay_due ? steady::duration::zero()
+                                                         : steady::duration(opts.flush_interval));
+        metrics.queue_depth.Set(static_cast<double>(queue.size()));
+        for (auto& r : raw) {
+          sanitize(r);
+          chain_append(head, instance, r);
+        }
+        held = std::move(raw);
+        if (held.empty() && closed) break;  // closed before the take: nothing more can come
+      }
+      if (spool_->has_pending() && pg_available()) replay_one();
+      if (!held.empty()) place(held, closed);
+      if (!held.empty()) std::this_thread::sleep_for(std::min<steady::duration>(backoff, 100ms));
+    }
+    write_checkpoint();
+    spool_->save_head(head);
+  }
+
+  void run_upkeep() {
+    const auto dsn = opts.admin_dsn.empty() ? opts.dsn : opts.admin_dsn;
+    std::unique_lock lock(upkeep_mutex);
+    while (!upkeep_stop) {
+      lock.unlock();
+      try {
+        const auto report = run_table_upkeep(with_connect_timeout(dsn, 5), opts.retention_months,
+                                             std::chrono::system_clock::now());
+        for (const auto& name : report.dropped) spdlog::info("audit: retention dropped partition {}", name);
+      } catch (const std::exception& e) {
+        spdlog::warn("audit: partition upkeep failed (will retry): {}", e.what());
+      }
+      lock.lock();
+      upkeep_cv.wait_for(lock, 1h, [&] { return upkeep_stop; });
+    }
+  }
+};
+
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "tollgate";
+  return buf;
+}
+
+std::string check(const options& o) {
+  std::string problems;
+  auto add = [&](const std::string& p) { problems += (problems.empty() ? "" : "; ") + p; };
+  if (o.dsn.empty()) add("postgres.dsn is empty");
+  if (o.spool_dir.empty()) add("audit.spool_dir is empty");
+  if (o.batch_max == 0) add("audit.batch_max must be at least 1");
+  if (o.queue_capacity < o.batch_max) add("the audit queue capacity must be at least audit.batch_max");
+  if (o.flush_interval <= std::chrono::milliseconds::zero()) add("audit.flush_interval must be positive");
+  if (o.spool_max_bytes < (1u << 20)) add("audit.spool_max_bytes must be at least 1MiB");
+  if (!o.signing_key_file.empty() && o.checkpoint_file.empty())
+    add("audit.checkpoint_file is needed with audit.signing_key_file");
+  if (!o.signing_key_file.empty() && o.checkpoint_every == 0) add("audit.checkpoint_every must be at least 1");
+  return problems;
+}
+
+}  // namespace
+
+pg_audit_sink::pg_audit_sink(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+
+std::variant<std::unique_ptr<pg_audit_sink>, std::string> pg_audit_sink::create(const options& opts,
+                                                                               prometheus::Registry& registry) {
+  if (auto problems = check(opts); !problems.empty()) return "audit: " + problems;
+  auto i = std::make_unique<impl>(opts, opts.instance.empty() ? host_name() : opts.instance, registry);
+
+  if (!opts.signing_key_file.empty()) {
+    std::string error;
+    i->signer = checkpoint_signer::load(opts.signing_key_file, error);
+    if (!i->signer) return "audit.signing_key_file: " + error;
+  } else {
+    spdlog::warn("audit: no signing_key_file: no checkpoints, so rows cut from the end of the chain go unnoticed");
+  }
+
+  auto opened = spool::open(opts.spool_dir, i->instance, opts.spool_max_bytes);
+  if (!opened.opened) return "audit.spool_dir: " + opened.error;
+  i->spool_ = std::move(opened.opened);
+
+  i->head = i->spool_->head();
+  if (const auto saved = i->spool_->saved_head(); saved.seq > i->head.seq) i->head = saved;
+  std::string error;
+  if (const auto pg_head = i->pg.read_head(i->instance, error)) {
+    i->pg_head = *pg_head;
+    i->checkpointed_seq = pg_head->seq;
+    if (pg_head->seq > i->head.seq) i->head = *pg_head;
+    i->pg_up = true;
+  } else {
+    i->mark_pg_down(error);
+    spdlog::warn("audit: chain {} continues from the spool at seq {}", i->instance, i->head.seq);
+  }
+  i->spool_pending = i->spool_->has_pending();
+  i->metrics.spool_bytes.Set(static_cast<double>(i->spool_->bytes()));
+  spdlog::info("audit: instance {} starts after seq {} ({} record(s) to replay from the spool)", i->instance,
+               i->head.seq, i->spool_->pending_records());
+
+  auto* raw = i.get();
+  raw->writer = std::thread([raw] { raw->run(); });
+  raw->upkeep = std::thread([raw] { raw->run_upkeep(); });
+  return std::unique_ptr<pg_audit_sink>(new pg_audit_sink(std::move(i)));
+}
+
+pg_audit_sink::~pg_audit_sink() { stop(); }
+
+admission pg_audit_sink::admit() const {
+  if (!impl_->queue.at_capacity() && !impl_->stopped.load(std::memory_order_relaxed)) return admission::open;
+  return impl_->opts.on_spool_full == spool_full_mode::block ? admission::wait : admission::reject;
+}
+
+void pg_audit_sink::record(audit_record rec) {
+  if (!impl_->queue.push(std::move(rec))) {
+    impl_->metrics.lost.Increment();
+    spdlog::error("audit: a record arrived after stop() and cannot be written");
+    return;
+  }
+  impl_->metrics.queue_depth.Set(static_cast<double>(impl_->queue.size()));
+}
+
+void pg_audit_sink::stop() {
+  std::lock_guard lock(impl_->stop_mutex);
+  if (impl_->stopped.exchange(true)) return;
+  impl_->queue.close();
+  if (impl_->writer.joinable()) impl_->writer.join();
+  {
+    std::lock_guard ul(impl_->upkeep_mutex);
+    impl_->upkeep_stop = true;
+  }
+  impl_->upkeep_cv.notify_all();
+  if (impl_->upkeep.joinable()) impl_->upkeep.join();
+  impl_->metrics.queue_depth.Set(0);
+}
+
+audit_health pg_audit_sink::health() const {
+  if (impl_->spool_full || impl_->queue.at_capacity()) return audit_health::down;
+  if (!impl_->pg_up || impl_->spool_pending) return audit_health::degraded;
+  return audit_health::ok;
+}
+
+const std::string& pg_audit_sink::instance() const noexcept { return impl_->instance; }
+
+}  // namespace tollgate::audit

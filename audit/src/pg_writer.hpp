@@ -1,0 +1,48 @@
+#pragma once
+#include "tollgate/audit/audit_record.hpp"
+#include "tollgate/audit/chain.hpp"
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace tollgate::audit {
+
+/// Adds `connect_timeout` to a libpq connection string (URI or key=value) unless it
+/// names one, so a black-holed server cannot hold a thread for minutes.
+std::string with_connect_timeout(const std::string& dsn, int seconds);
+
+/// The writer's PostgreSQL connection (libpqxx stays inside the .cpp). Blocking:
+/// used by the writer thread only. Every libpqxx exception stops here and becomes
+/// an error string; a failed call drops the connection, the next one reconnects.
+class pg_writer {
+ public:
+  explicit pg_writer(std::string dsn);
+  ~pg_writer();
+  pg_writer(const pg_writer&) = delete;
+  pg_writer& operator=(const pg_writer&) = delete;
+
+  bool connected() const noexcept;
+  /// Connects (and prepares the session's staging table) unless connected.
+  bool connect(std::string& error);
+  /// Writes one batch in one transaction: COPY into a temporary table, then
+  /// `INSERT INTO audit_log SELECT … ON CONFLICT DO NOTHING`, so a batch replayed
+  /// after a crash adds only the rows that did not make it. Returns the number of
+  /// new rows, or nullopt with `error`.
+  std::optional<std::size_t> write(std::span<const audit_record> batch, std::string& error);
+  /// The newest (seq, hash) of `instance` in audit_log, seq 0 when it has none.
+  std::optional<chain_head> read_head(const std::string& instance, std::string& error);
+
+ private:
+  struct impl;
+  std::string dsn_;
+  std::unique_ptr<impl> impl_;
+};
+
+/// `YYYY-MM-DD HH:MM:SS.ffffff+00`, the text PostgreSQL reads as timestamptz.
+std::string format_timestamptz(std::int64_t unix_micros);
+/// A text[] literal: `{"a","b"}` with `"` and `\` escaped.
+std::string format_text_array(const std::vector<std::string>& items);
+
+}  // namespace tollgate::audit

@@ -1,0 +1,348 @@
+#include "spool.hpp"
+
+#include "tollgate/audit/canonical.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace tollgate::audit {
+namespace {
+
+constexpr std::uint32_t max_frame = 16u << 20;
+constexpr std::size_t frame_header = 8;
+
+std::array<std::uint32_t, 256> make_crc_table() {
+  std::array<std::uint32_t, 256> t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+void put_u32(std::string& out, std::uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                     static_cast<char>(v)};
+  out.append(b, 4);
+}
+
+std::uint32_t get_u32(const unsigned char* p) {
+  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+}
+
+// Instance names are free text; file names keep [A-Za-z0-9_-] and hex-escape the rest.
+std::string file_stem(const std::string& instance) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : instance) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(digits[u >> 4]);
+      out.push_back(digits[u & 15]);
+    }
+  }
+  return out.empty() ? std::string("%") : out;
+}
+
+bool pread_all(int fd, void* buf, std::size_t len, std::uint64_t off) {
+  auto* p = static_cast<char*>(buf);
+  while (len > 0) {
+    const auto n = ::pread(fd, p, len, static_cast<off_t>(off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    off += static_cast<std::uint64_t>(n);
+    len -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool decode_payload(std::string_view payload, audit_record& rec) {
+  if (payload.size() < 2 * hash_size) return false;
+  const auto enc = payload.substr(0, payload.size() - 2 * hash_size);
+  if (!decode_canonical(enc, rec)) return false;
+  const auto* h = reinterpret_cast<const std::uint8_t*>(payload.data() + enc.size());
+  rec.prev_hash.assign(h, h + hash_size);
+  rec.hash.assign(h + hash_size, h + 2 * hash_size);
+  return true;
+}
+
+void fsync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+std::uint32_t crc32c(const void* data, std::size_t len) noexcept {
+  static const auto table = make_crc_table();
+  std::uint32_t c = 0xFFFFFFFFu;
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < len; ++i) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+spool::open_result spool::open(const std::string& dir, const std::string& instance, std::uint64_t max_bytes,
+                               std::uint64_t rotate_bytes) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return {nullptr, "cannot create spool folder " + dir + ": " + ec.message()};
+
+  std::unique_ptr<spool> s(new spool());
+  s->dir_ = dir;
+  s->stem_ = file_stem(instance);
+  s->max_bytes_ = max_bytes;
+  s->rotate_bytes_ = std::max<std::uint64_t>(std::min(rotate_bytes, max_bytes / 4), 1 << 16);
+
+  const auto lock_path = dir + "/" + s->stem_ + ".lock";
+  s->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (s->lock_fd_ < 0) return {nullptr, "cannot open " + lock_path + ": " + std::strerror(errno)};
+  if (::flock(s->lock_fd_, LOCK_EX | LOCK_NB) != 0)
+    return {nullptr, "spool " + lock_path + " is in use by another process (instance names must be unique)"};
+
+  const std::string prefix = s->stem_ + ".";
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const auto name = entry.path().filename().string();
+    if (!name.starts_with(prefix) || !name.ends_with(".spool")) continue;
+    const auto digits = std::string_view(name).substr(prefix.size(), name.size() - prefix.size() - 6);
+    std::uint64_t number = 0;
+    const auto [p, err] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+    if (err != std::errc{} || p != digits.data() + digits.size()) continue;
+    s->files_.push_back({number, entry.path().string(), 0});
+  }
+  if (ec) return {nullptr, "cannot list spool folder " + dir + ": " + ec.message()};
+  std::sort(s->files_.begin(), s->files_.end(), [](const file& a, const file& b) { return a.number < b.number; });
+
+  for (std::size_t i = 0; i < s->files_.size(); ++i) {
+    if (!s->scan(s->files_[i], i + 1 == s->files_.size()))
+      return {nullptr, "cannot read spool file " + s->files_[i].path + ": " + std::strerror(errno)};
+  }
+  std::erase_if(s->files_, [](const file& f) {
+    if (f.size != 0) return false;
+    ::unlink(f.path.c_str());
+    return true;
+  });
+  for (const auto& f : s->files_) s->bytes_ += f.size;
+  if (s->pending_records_ > 0)
+    spdlog::info("audit spool {}: {} record(s) in {} file(s) wait for replay", dir, s->pending_records_,
+                 s->files_.size());
+  return {std::move(s), {}};
+}
+
+// Checks every frame of one file, counts its records, and cuts off a torn tail.
+bool spool::scan(file& f, bool last) {
+  const int fd = ::open(f.path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  ::fstat(fd, &st);
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  std::uint64_t off = 0;
+  std::uint64_t records = 0;
+  std::string payload;
+  const char* problem = nullptr;
+  while (off < size) {
+    unsigned char hdr[frame_header];
+    if (size - off < frame_header) { problem = "short frame header"; break; }
+    if (!pread_all(fd, hdr, frame_header, off)) { problem = "unreadable frame header"; break; }
+    const auto len = get_u32(hdr);
+    if (len > max_frame || size - off - frame_header < len) { problem = "frame runs past the end"; break; }
+    payload.resize(len);
+    if (!pread_all(fd, payload.data(), len, off + frame_header)) { problem = "unreadable frame"; break; }
+    if (crc32c(payload.data(), len) != get_u32(hdr + 4)) { problem = "checksum mismatch"; break; }
+    audit_record rec;
+    if (!decode_payload(payload, rec)) { problem = "undecodable record"; break; }
+    if (rec.seq > head_.seq) head_ = {rec.seq, rec.hash};
+    off += frame_header + len;
+    ++records;
+  }
+  if (problem != nullptr) {
+    const auto cut = size - off;
+    if (last) {
+      spdlog::warn("audit spool {}: dropped a torn tail of {} byte(s) at offset {} ({}): a write cut short by a crash",
+                   f.path, cut, off, problem);
+    } else {
+      spdlog::error("audit spool {}: corrupt frame at offset {} ({}); {} byte(s) after it cannot be replayed",
+                    f.path, off, problem, cut);
+    }
+    if (::ftruncate(fd, static_cast<off_t>(off)) != 0 || ::fsync(fd) != 0) {
+      ::close(fd);
+      return false;
+    }
+    dropped_bytes_ += cut;
+  }
+  ::close(fd);
+  f.size = off;
+  pending_records_ += records;
+  return true;
+}
+
+spool::~spool() {
+  if (write_fd_ >= 0) ::close(write_fd_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+std::error_code spool::start_file() {
+  if (write_fd_ >= 0) ::close(write_fd_);
+  write_fd_ = -1;
+  const std::uint64_t number = files_.empty() ? 1 : files_.back().number + 1;
+  char name[32];
+  std::snprintf(name, sizeof name, ".%016llu.spool", static_cast<unsigned long long>(number));
+  file f{number, dir_ + "/" + stem_ + name, 0};
+  write_fd_ = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  if (write_fd_ < 0) return {errno, std::generic_category()};
+  fsync_dir(dir_);  // the new name must survive a crash as well as its contents
+  files_.push_back(std::move(f));
+  return {};
+}
+
+std::error_code spool::append(std::span<const audit_record> batch, bool ignore_limit) {
+  if (batch.empty()) return {};
+  std::string buf;
+  buf.reserve(batch.size() * 512);
+  for (const auto& rec : batch) {
+    const auto at = buf.size();
+    buf.append(frame_header, '\0');
+    buf += canonical_encoding(rec);
+    buf.append(reinterpret_cast<const char*>(rec.prev_hash.data()), rec.prev_hash.size());
+    buf.append(reinterpret_cast<const char*>(rec.hash.data()), rec.hash.size());
+    const auto len = static_cast<std::uint32_t>(buf.size() - at - frame_header);
+    std::string hdr;
+    put_u32(hdr, len);
+    put_u32(hdr, crc32c(buf.data() + at + frame_header, len));
+    buf.replace(at, frame_header, hdr);
+  }
+  if (!ignore_limit && !has_room(buf.size())) return std::make_error_code(std::errc::no_space_on_device);
+
+  if (write_fd_ < 0 || files_.empty() || files_.back().size >= rotate_bytes_) {
+    if (auto ec = start_file()) return ec;
+  }
+  auto& f = files_.back();
+  std::size_t done = 0;
+  while (done < buf.size()) {
+    const auto n = ::write(write_fd_, buf.data() + done, buf.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::error_code ec(n < 0 ? errno : ENOSPC, std::generic_category());
+      // Take back a partial batch so the file ends on a frame boundary again.
+      if (::ftruncate(write_fd_, static_cast<off_t>(f.size)) != 0)
+        spdlog::error("audit spool {}: cannot cut a partial write: {}", f.path, std::strerror(errno));
+      return ec;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fdatasync(write_fd_) != 0) {
+    const std::error_code ec(errno, std::generic_category());
+    if (::ftruncate(write_fd_, static_cast<off_t>(f.size)) != 0)
+      spdlog::error("audit spool {}: cannot cut an unsynced write: {}", f.path, std::strerror(errno));
+    return ec;
+  }
+  f.size += buf.size();
+  bytes_ += buf.size();
+  pending_records_ += batch.size();
+  if (batch.back().seq > head_.seq) head_ = {batch.back().seq, batch.back().hash};
+  return {};
+}
+
+std::vector<audit_record> spool::peek(std::size_t max) {
+  std::vector<audit_record> out;
+  peek_count_ = 0;
+  peek_end_ = read_offset_;
+  while (!files_.empty() && read_offset_ >= files_.front().size && files_.size() > 1) {
+    bytes_ -= files_.front().size;
+    ::unlink(files_.front().path.c_str());
+    files_.erase(files_.begin());
+    read_offset_ = peek_end_ = 0;
+  }
+  if (files_.empty()) return out;
+  const auto& f = files_.front();
+  const int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    spdlog::error("audit spool {}: cannot open for replay: {}", f.path, std::strerror(errno));
+    return out;
+  }
+  std::uint64_t off = read_offset_;
+  std::string payload;
+  while (out.size() < max && f.size - off >= frame_header) {
+    unsigned char hdr[frame_header];
+    if (!pread_all(fd, hdr, frame_header, off)) break;
+    const auto len = get_u32(hdr);
+    if (len > max_frame || f.size - off - frame_header < len) break;
+    payload.resize(len);
+    if (!pread_all(fd, payload.data(), len, off + frame_header)) break;
+    audit_record rec;
+    if (crc32c(payload.data(), len) != get_u32(hdr + 4) || !decode_payload(payload, rec)) {
+      // Written and checked by this process or open(): only a disk fault gets here.
+      spdlog::error("audit spool {}: frame at offset {} went bad on disk; skipping the rest of the file", f.path, off);
+      off = f.size;
+      break;
+    }
+    out.push_back(std::move(rec));
+    off += frame_header + len;
+  }
+  ::close(fd);
+  peek_end_ = off;
+  peek_count_ = out.size();
+  return out;
+}
+
+void spool::consume() {
+  if (files_.empty()) return;
+  read_offset_ = peek_end_;
+  pending_records_ -= std::min<std::uint64_t>(pending_records_, peek_count_);
+  peek_count_ = 0;
+  if (read_offset_ < files_.front().size) return;
+  // The oldest file is delivered: remove it (closing it first if it is also the newest).
+  if (files_.size() == 1 && write_fd_ >= 0) {
+    ::close(write_fd_);
+    write_fd_ = -1;
+  }
+  bytes_ -= files_.front().size;
+  ::unlink(files_.front().path.c_str());
+  files_.erase(files_.begin());
+  read_offset_ = peek_end_ = 0;
+  if (files_.empty()) pending_records_ = 0;
+}
+
+void spool::save_head(const chain_head& head) {
+  const auto path = dir_ + "/" + stem_ + ".head";
+  const auto tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << head.seq << ' ' << to_hex(head.hash) << '\n';
+    if (!out) {
+      spdlog::warn("audit spool: cannot write {}", tmp);
+      return;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) spdlog::warn("audit spool: cannot rename {}", tmp);
+}
+
+chain_head spool::saved_head() const {
+  std::ifstream in(dir_ + "/" + stem_ + ".head");
+  chain_head h;
+  std::string hex;
+  if (!(in >> h.seq >> hex) || !from_hex(hex, h.hash) || h.hash.size() != hash_size) return {};
+  return h;
+}
+
+}  // namespace tollgate::audit
