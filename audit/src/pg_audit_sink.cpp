@@ -282,6 +282,7 @@ void pg_audit_sink::stop() {
   if (impl_->stopped.exchange(true)) return;
   impl_->queue.close();
   if (impl_->writer.joinable()) impl_->writer.join();
+  impl_->spool_.reset();  // releases the spool lock: a successor may take over at once
   {
     std::lock_guard ul(impl_->upkeep_mutex);
     impl_->upkeep_stop = true;
@@ -292,6 +293,7 @@ void pg_audit_sink::stop() {
 }
 
 audit_health pg_audit_sink::health() const {
+  if (impl_->stopped) return audit_health::down;
   if (impl_->spool_full || impl_->queue.at_capacity()) return audit_health::down;
   if (!impl_->pg_up || impl_->spool_pending) return audit_health::degraded;
   return audit_health::ok;

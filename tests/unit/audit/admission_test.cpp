@@ -1,0 +1,162 @@
+#include "tollgate/audit/pg_audit_sink.hpp"
+
+#include "spool.hpp"
+#include "test_records.hpp"
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace tollgate::audit {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+double metric(prometheus::Registry& r, const std::string& name) {
+  for (const auto& f : r.Collect()) {
+    if (f.name != name || f.metric.empty()) continue;
+    const auto& m = f.metric[0];
+    return f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+  }
+  return -1;
+}
+
+// PostgreSQL unreachable (nothing listens on port 1): everything must go to the spool.
+class admission_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("tollgate-admission-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  options opts(spool_full_mode mode) {
+    options o;
+    o.dsn = "postgresql://tollgate_writer@127.0.0.1:1/tollgate";
+    o.admin_dsn = o.dsn;
+    o.instance = "unit";
+    o.spool_dir = dir_.string();
+    o.spool_max_bytes = 1 << 20;
+    o.queue_capacity = 20;
+    o.batch_max = 10;
+    o.flush_interval = 5ms;
+    o.on_spool_full = mode;
+    return o;
+  }
+
+  // Records big enough that a 1 MiB spool fills after ~100 of them.
+  static audit_record big(int n) {
+    auto r = test::sample_record(n);
+    r.user_agent = std::string(10000, 'u');
+    return r;
+  }
+
+  // Records until admit() stops saying open; returns the answer then.
+  static admission fill(pg_audit_sink& sink, int& pushed) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto a = sink.admit();
+      if (a != admission::open) return a;
+      sink.record(big(++pushed));
+      std::this_thread::sleep_for(100us);
+    }
+    return admission::open;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(admission_test, open_while_the_spool_has_room) {
+  prometheus::Registry registry;
+  auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
+  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  EXPECT_EQ(sink.admit(), admission::open);
+  for (int i = 0; i < 30; ++i) sink.record(test::sample_record(i));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (metric(registry, "tollgate_audit_records_spooled_total") < 30 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(metric(registry, "tollgate_audit_records_spooled_total"), 30);
+  EXPECT_EQ(sink.health(), audit_health::degraded);
+  EXPECT_EQ(sink.admit(), admission::open);
+}
+
+TEST_F(admission_test, block_mode_says_wait_when_queue_and_spool_are_full) {
+  prometheus::Registry registry;
+  auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
+  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  int pushed = 0;
+  EXPECT_EQ(fill(sink, pushed), admission::wait);
+  EXPECT_EQ(sink.health(), audit_health::down);
+  // An admitted request's record is still taken, and stop() keeps every record.
+  sink.record(big(++pushed));
+  sink.stop();
+  EXPECT_EQ(metric(registry, "tollgate_audit_records_lost_total"), 0);
+  EXPECT_EQ(metric(registry, "tollgate_audit_records_spooled_total"), pushed);
+  auto reopened = spool::open(dir_.string(), "unit", 1 << 20);
+  ASSERT_TRUE(reopened.opened) << reopened.error;
+  EXPECT_EQ(reopened.opened->pending_records(), static_cast<std::uint64_t>(pushed));
+  EXPECT_EQ(reopened.opened->head().seq, pushed);
+}
+
+TEST_F(admission_test, reject_mode_says_reject_when_full) {
+  prometheus::Registry registry;
+  auto made = pg_audit_sink::create(opts(spool_full_mode::reject), registry);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
+  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  int pushed = 0;
+  EXPECT_EQ(fill(sink, pushed), admission::reject);
+  sink.stop();
+  EXPECT_EQ(metric(registry, "tollgate_audit_records_lost_total"), 0);
+}
+
+TEST_F(admission_test, chain_continues_from_the_spool_after_restart) {
+  {
+    prometheus::Registry registry;
+    auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made));
+    auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+    for (int i = 0; i < 7; ++i) sink.record(test::sample_record(i));
+    sink.stop();
+  }
+  prometheus::Registry registry;
+  auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made));
+  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  sink.record(test::sample_record(8));
+  sink.stop();
+  auto reopened = spool::open(dir_.string(), "unit", 1 << 20);
+  ASSERT_TRUE(reopened.opened);
+  EXPECT_EQ(reopened.opened->head().seq, 8);
+  std::vector<audit_record> all;
+  while (reopened.opened->has_pending()) {
+    for (auto& r : reopened.opened->peek(100)) all.push_back(std::move(r));
+    reopened.opened->consume();
+  }
+  ASSERT_EQ(all.size(), 8u);
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].seq, all[i - 1].seq + 1);
+    EXPECT_EQ(all[i].prev_hash, all[i - 1].hash);
+  }
+}
+
+TEST_F(admission_test, bad_options_are_reported_together) {
+  prometheus::Registry registry;
+  auto o = opts(spool_full_mode::block);
+  o.dsn.clear();
+  o.batch_max = 0;
+  auto made = pg_audit_sink::create(o, registry);
+  ASSERT_TRUE(std::holds_alternative<std::string>(made));
+  const auto& msg = std::get<std::string>(made);
+  EXPECT_NE(msg.find("postgres.dsn"), std::string::npos);
+  EXPECT_NE(msg.find("batch_max"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tollgate::audit
