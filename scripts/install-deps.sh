@@ -10,6 +10,7 @@ packages=(
   libpqxx-dev libldap-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev
   libssl-dev libidn2-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
   postgresql slapd ldap-utils curl openssl python3 procps wrk
+  systemd prometheus python3-yaml nodejs file
 )
 
 missing=()
@@ -34,7 +35,11 @@ echo "slapd slapd/no_configuration boolean true" | "${sudo_cmd[@]}" debconf-set-
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 
 # Packaged services are never relied on; stop any that apt started (by PID file).
-for pidfile in /run/slapd/slapd.pid /var/run/postgresql/15-main.pid; do
+# prometheus is here for promtool only; its server would take port 9090.
+if [ -d /run/systemd/system ] && [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  "${sudo_cmd[@]}" systemctl disable --now prometheus.service 2>/dev/null || true
+fi
+for pidfile in /run/slapd/slapd.pid /var/run/postgresql/15-main.pid /run/prometheus/prometheus.pid; do
   if [ -f "$pidfile" ]; then
     "${sudo_cmd[@]}" kill "$(head -n1 "$pidfile")" 2>/dev/null || true
   fi
