@@ -1,0 +1,283 @@
+// Client session, part 1: accepting the connection and reading a request head.
+#include "client_session.hpp"
+
+#include "request_checks.hpp"
+#include "target.hpp"
+#include "tollgate/common/host_name.hpp"
+#include "worker.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+
+namespace tollgate::proxy::detail {
+namespace http = boost::beast::http;
+namespace beast = boost::beast;
+using boost::system::error_code;
+
+namespace {
+
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& ep) {
+  const auto a = ep.address();
+  return a.is_v6() ? "[" + a.to_string() + "]:" + std::to_string(ep.port())
+                   : a.to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+client_session::client_session(worker& w, boost::asio::ip::tcp::socket socket)
+    : tracked_connection(w.registry(), [&] {
+        error_code ec;
+        const auto ep = socket.remote_endpoint(ec);
+        return ec ? std::string("?") : endpoint_text(ep);
+      }()),
+      worker_(w),
+      shared_(w.shared()),
+      opts_(w.opts()),
+      client_(std::move(socket)),
+      timer_(w.context()) {
+  error_code ec;
+  remote_ = client_.socket().remote_endpoint(ec);
+  client_ip_ = remote_.address().to_string();
+  client_.socket().set_option(boost::asio::ip::tcp::no_delay(true), ec);
+  shared_.m.active_http.Increment();
+}
+
+client_session::~client_session() {
+  if (record_pending_) finish_request(rec_.status != 0 ? rec_.status : 0, "error", "connection closed");
+  if (counted_tunnel_) {
+    shared_.m.active_tunnel.Decrement();
+  } else {
+    shared_.m.active_http.Decrement();
+  }
+  shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void client_session::start() {
+  head_deadline_ = clock::now() + opts_->head_timeout;
+  read_head();
+}
+
+void client_session::force_close() { close_everything(); }
+
+void client_session::on_stopping() {
+  if (waiting_idle_) close_everything();
+}
+
+void client_session::close_everything() {
+  closing_ = true;
+  error_code ec;
+  client_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  client_.close();
+  if (up_) up_->stream.close();
+  timer_.cancel();
+}
+
+void client_session::read_head() {
+  opts_ = worker_.opts();  // reloaded options apply from the next request on
+  scanner_.reset();
+  waiting_idle_ = client_buf_.size() == 0 && !first_request_;
+  if (waiting_idle_ && shared_.stopping.load(std::memory_order_relaxed)) {
+    close_everything();
+    return;
+  }
+  if (!first_request_ && client_buf_.size() != 0) head_deadline_ = clock::now() + opts_->head_timeout;
+  if (client_buf_.size() == 0 && client_buf_.capacity() > 64 * 1024) client_buf_.shrink_to_fit();
+  process_buffer();
+}
+
+void client_session::process_buffer() {
+  const auto data = client_buf_.cdata();
+  const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  switch (scanner_.scan(bytes)) {
+    case head_scan_status::complete:
+      if (scanner_.head_end() > opts_->max_header_bytes) {
+        respond(http::status::request_header_fields_too_large, "error", "request head too large",
+                "The request head is larger than this proxy accepts.");
+        return;
+      }
+      on_head(scanner_.head_end());
+      return;
+    case head_scan_status::bad_byte:
+      respond(http::status::bad_request, "error", "NUL, bare CR or bare LF in the request head",
+              "Malformed request head.");
+      return;
+    case head_scan_status::obs_fold:
+      respond(http::status::bad_request, "error", "obsolete line folding in the request head",
+              "Malformed request head: folded header lines are not accepted.");
+      return;
+    case head_scan_status::incomplete:
+      break;
+  }
+  if (bytes.size() >= opts_->max_header_bytes) {
+    respond(http::status::request_header_fields_too_large, "error", "request head too large",
+            "The request head is larger than this proxy accepts.");
+    return;
+  }
+  if (waiting_idle_) {
+    client_.expires_after(opts_->idle_timeout);
+  } else {
+    client_.expires_at(head_deadline_);
+  }
+  const std::size_t want = std::min<std::size_t>(opts_->max_header_bytes + 1 - bytes.size(), 8192);
+  client_.async_read_some(client_buf_.prepare(std::max<std::size_t>(want, 512)),
+                          beast::bind_front_handler(&client_session::on_read_some, shared_from_this()));
+}
+
+void client_session::on_read_some(error_code ec, std::size_t n) {
+  if (closing_) return;
+  client_buf_.commit(n);
+  add_up(n);
+  if (n > 0 && waiting_idle_) {
+    waiting_idle_ = false;
+    head_deadline_ = clock::now() + opts_->head_timeout;
+  }
+  if (ec) {
+    if (ec == beast::error::timeout && client_buf_.size() > 0) {
+      // Slowloris: part of a head, too slowly. Say so, record it, close.
+      rec_ = {};
+      rec_.ts = std::chrono::system_clock::now();
+      started_ = clock::now();
+      rec_.client_ip = client_ip_;
+      rec_.client_port = remote_.port();
+      record_pending_ = true;
+      respond(http::status::request_timeout, "error", "request head timeout", "The request head took too long.");
+      return;
+    }
+    // Idle keep-alive timeout, or the client went away between requests: no request, no record.
+    close_everything();
+    return;
+  }
+  process_buffer();
+}
+
+void client_session::on_head(std::size_t head_len) {
+  first_request_ = false;
+  waiting_idle_ = false;
+  started_ = clock::now();
+  rec_ = {};
+  rec_.ts = std::chrono::system_clock::now();
+  rec_.client_ip = client_ip_;
+  rec_.client_port = remote_.port();
+  record_pending_ = true;
+  head_bytes_ = head_len;
+  rec_.bytes_up = head_len;
+  retried_ = false;
+  response_started_ = false;
+  request_prepared_ = false;
+  upstream_keep_alive_ = false;
+  decision_ = {};
+  who_ = {};
+  req_sr_.reset();
+  res_sr_.reset();
+  res_p_.reset();
+
+  req_p_.emplace();
+  req_p_->eager(false);
+  req_p_->header_limit(static_cast<std::uint32_t>(head_len + 1));
+  if (opts_->max_body_bytes != 0) {
+    req_p_->body_limit(opts_->max_body_bytes);
+  } else {
+    req_p_->body_limit(boost::none);
+  }
+  error_code ec;
+  const std::size_t used = req_p_->put(boost::asio::buffer(client_buf_.cdata().data(), head_len), ec);
+  if (ec || !req_p_->is_header_done()) {
+    client_keep_alive_ = false;
+    const std::string why = ec ? "malformed request: " + ec.message() : "malformed request head";
+    respond(http::status::bad_request, "error", why, "Malformed request.");
+    return;
+  }
+  client_buf_.consume(used);
+
+  auto& req = req_p_->get();
+  rec_.method = std::string(req.method_string());
+  if (auto ua = req.find(http::field::user_agent); ua != req.end()) rec_.user_agent = std::string(ua->value());
+  client_version_ = req.version();
+  client_keep_alive_ = req_p_->keep_alive();
+  is_head_ = req.method() == http::verb::head;
+
+  if (field_count(req) > max_header_fields) {
+    client_keep_alive_ = false;
+    respond(http::status::request_header_fields_too_large, "error", "too many header fields",
+            "The request has more header fields than this proxy accepts.");
+    return;
+  }
+  if (auto why = check_framing(req); !why.empty()) {
+    client_keep_alive_ = false;
+    respond(http::status::bad_request, "error", why, "Malformed request: ambiguous message framing.");
+    return;
+  }
+  if (!parse_target()) return;
+  authenticate();
+}
+
+// Fills facts_, target_, host_header_ and the audit record's destination; answers 400 itself.
+bool client_session::parse_target() {
+  auto& req = req_p_->get();
+  const bool is_connect = req.method() == http::verb::connect;
+  const std::string_view target = req.target();
+  authority where;
+  std::string_view path;
+  std::string_view path_and_query;
+  target_error te = target_error::none;
+  if (is_connect) {
+    te = parse_authority(target, 0, where);
+  } else {
+    absolute_target t;
+    te = parse_absolute_target(target, t);
+    where = t.where;
+    path = t.path;
+    path_and_query = t.path_and_query;
+  }
+  auto bad = [&](std::string_view why) {
+    client_keep_alive_ = client_keep_alive_ && req_p_->is_done();
+    respond(http::status::bad_request, "error", why,
+            std::string("Bad request: ").append(why).append("."));
+    return false;
+  };
+  if (te != target_error::none) return bad(to_string(te));
+
+  auto host = tollgate::normalise_host(where.host);
+  if (!host) return bad("invalid host name");
+
+  // The Host header, when present, must name the same place as the target.
+  if (auto h = req.find(http::field::host); h != req.end()) {
+    authority hw;
+    const auto he = parse_authority(h->value(), is_connect ? where.port : 80, hw);
+    if (he == target_error::userinfo) return bad("user information in the Host header");
+    if (he != target_error::none) return bad("malformed Host header");
+    auto hh = tollgate::normalise_host(hw.host);
+    if (!hh || hh->name != host->name || hw.port != where.port) return bad("Host header does not match the request target");
+  }
+
+  facts_ = {};
+  facts_.method = rec_.method;
+  facts_.is_connect = is_connect;
+  facts_.host = host->name;
+  facts_.address = host->literal;
+  facts_.port = where.port;
+  facts_.when = rec_.ts;
+  const bool v6_literal = host->literal && host->literal->is_v6();
+  const std::string host_text = v6_literal ? "[" + host->name + "]" : host->name;
+  destination_text_ = host_text + ":" + std::to_string(where.port);
+  rec_.host = host->name;
+  rec_.port = where.port;
+  if (is_connect) {
+    rec_.scheme = "https";
+    return true;
+  }
+  rec_.scheme = "http";
+  facts_.path = std::string(path.empty() ? std::string_view("/") : path);
+  if (path.empty()) {
+    target_ = "/";
+    target_.append(path_and_query);  // "http://h?q" -> "/?q"
+  } else {
+    target_.assign(path_and_query);
+  }
+  rec_.path = opts_->store_query ? target_ : facts_.path;
+  host_header_ = where.port == 80 ? host_text : destination_text_;
+  return true;
+}
+
+}  // namespace tollgate::proxy::detail

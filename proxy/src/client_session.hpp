@@ -1,0 +1,151 @@
+#pragma once
+#include "connection_registry.hpp"
+#include "head_scan.hpp"
+#include "tollgate/audit/audit_record.hpp"
+#include "tollgate/auth/authenticator.hpp"
+#include "tollgate/auth/policy.hpp"
+#include "tollgate/common/identity.hpp"
+#include "tollgate/common/request_facts.hpp"
+#include "tollgate/proxy/options.hpp"
+#include "upstream_pool.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace tollgate::proxy::detail {
+
+class worker;
+struct shared_state;
+
+/// One client connection: reads request heads (keep-alive), authenticates, asks the
+/// policy, forwards plain HTTP with streamed bodies, or turns into a CONNECT tunnel.
+/// Lives on one io thread; every step is bound to shared_from_this() and has a deadline.
+/// Each request ends in exactly one audit record (a CONNECT that is allowed in a
+/// tunnel_open record at once and a tunnel_close record at the end).
+class client_session final : public tracked_connection, public std::enable_shared_from_this<client_session> {
+ public:
+  client_session(worker& w, boost::asio::ip::tcp::socket socket);
+  ~client_session() override;
+
+  void start();
+  void force_close() override;
+  void on_stopping() override;
+  std::shared_ptr<tracked_connection> lock_self() override { return weak_from_this().lock(); }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  using request_parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+  using response_parser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+
+  // Request head (client_session.cpp)
+  void read_head();
+  void process_buffer();
+  void on_read_some(boost::system::error_code ec, std::size_t n);
+  void on_head(std::size_t head_len);
+  bool parse_target();
+
+  // Decision (client_session_decide.cpp)
+  void authenticate();
+  void on_auth(const auth::auth_result& r);
+  void admit();
+  void resolve();
+  void decide(boost::asio::ip::address addr);
+  void connect();
+  void on_connect(boost::system::error_code ec);
+
+  // Plain HTTP (client_session_forward.cpp)
+  void prepare_request();
+  void send_request();
+  void relay_request_body();
+  void on_request_body(boost::system::error_code ec);
+  void write_request();
+  void on_request_written(boost::system::error_code ec);
+  void read_response();
+  void on_response_header(boost::system::error_code ec);
+  void relay_response_body();
+  void on_response_body(boost::system::error_code ec);
+  void write_response();
+  void on_response_written(boost::system::error_code ec, std::size_t n);
+  void response_done();
+  void upstream_failed(boost::system::error_code ec, std::string_view during);
+
+  // CONNECT tunnel (client_session_tunnel.cpp)
+  void open_tunnel();
+  void tunnel_read(bool upward);
+  void tunnel_write(bool upward, std::size_t n);
+  void tunnel_direction_done(bool upward, bool clean);
+  void arm_tunnel_timer();
+  void close_tunnel();
+
+  // Answers made by the proxy itself (client_session_respond.cpp)
+  void respond(boost::beast::http::status status, std::string_view decision, std::string_view error,
+               std::string_view page);
+  void finish_request(int status, std::string_view decision, std::string_view error);
+  void next_request_or_close(bool keep_alive);
+  void lingering_close();
+  void close_everything();
+
+  worker& worker_;
+  shared_state& shared_;
+  std::shared_ptr<const options> opts_;  // snapshot for the request in flight
+  boost::beast::tcp_stream client_;
+  boost::asio::ip::tcp::endpoint remote_;
+  std::string client_ip_;
+  boost::beast::flat_buffer client_buf_;
+  head_scanner scanner_;
+  clock::time_point head_deadline_{};
+  bool first_request_ = true;
+  bool waiting_idle_ = false;  // keep-alive wait: no byte of the next request yet
+  bool closing_ = false;
+  bool counted_tunnel_ = false;
+
+  // The request in flight.
+  std::optional<request_parser> req_p_;
+  std::optional<boost::beast::http::request_serializer<boost::beast::http::buffer_body>> req_sr_;
+  std::optional<response_parser> res_p_;
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::buffer_body>> res_sr_;
+  boost::beast::http::response<boost::beast::http::string_body> canned_;
+  std::unique_ptr<upstream_connection> up_;
+  audit::audit_record rec_;
+  bool record_pending_ = false;
+  clock::time_point started_{};
+  tollgate::request_facts facts_;
+  tollgate::identity who_;
+  auth::decision decision_;
+  boost::asio::ip::tcp::endpoint destination_;
+  std::string target_;       // upstream request target (origin-form)
+  std::string host_header_;  // upstream Host
+  std::string destination_text_;
+  std::size_t head_bytes_ = 0;
+  unsigned client_version_ = 11;
+  bool client_keep_alive_ = true;
+  bool is_head_ = false;
+  bool expect_continue_ = false;
+  bool retried_ = false;
+  bool upstream_keep_alive_ = false;
+  bool response_started_ = false;
+  bool request_prepared_ = false;
+
+  // Body relay and tunnel buffers.
+  static constexpr std::size_t relay_size = 16 * 1024;
+  std::array<char, relay_size> relay_buf_;
+  std::unique_ptr<std::array<char, relay_size>> tunnel_buf_;  // the second direction
+  boost::asio::steady_timer timer_;
+  clock::time_point last_activity_{};
+  int tunnel_open_directions_ = 0;
+  bool tunnel_closed_ = false;
+};
+
+}  // namespace tollgate::proxy::detail

@@ -1,0 +1,204 @@
+// Client session, part 2: who is asking, may they, and where exactly does it go.
+#include "client_session.hpp"
+
+#include "destination_guard.hpp"
+#include "tollgate/auth/credentials.hpp"
+#include "worker.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/field.hpp>
+
+namespace tollgate::proxy::detail {
+namespace http = boost::beast::http;
+namespace beast = boost::beast;
+using boost::system::error_code;
+
+namespace {
+constexpr std::chrono::milliseconds audit_wait_retry{20};
+}
+
+void client_session::authenticate() {
+  auto& req = req_p_->get();
+  const auto it = req.find(http::field::proxy_authorization);
+  if (it == req.end()) {
+    respond(http::status::proxy_authentication_required, "auth_required", "",
+            "Proxy authentication required.");
+    return;
+  }
+  auto creds = auth::parse_proxy_authorization(it->value());
+  if (!creds) {
+    respond(http::status::proxy_authentication_required, "auth_failed", creds.error().message(),
+            "Proxy authentication failed.");
+    return;
+  }
+  rec_.username = creds->user;
+  const auto& client_address = remote_.address();
+  if (auto answer = shared_.deps.authenticator.lookup(*creds, client_address)) {
+    on_auth(*answer);
+    return;
+  }
+  shared_.deps.authenticator.verify(std::move(*creds), client_address, client_.get_executor(),
+                                    [self = shared_from_this()](auth::auth_result r) { self->on_auth(r); });
+}
+
+void client_session::on_auth(const auth::auth_result& r) {
+  if (closing_) return;
+  if (!r.who.user.empty()) rec_.username = r.who.user;
+  switch (r.status) {
+    case auth::auth_status::ok:
+      who_ = r.who;
+      rec_.groups = who_.groups;
+      set_request(who_.user, destination_text_);
+      admit();
+      return;
+    case auth::auth_status::bad_credentials:
+    case auth::auth_status::locked_out:
+      respond(http::status::proxy_authentication_required, "auth_failed", r.reason, "Proxy authentication failed.");
+      return;
+    case auth::auth_status::unavailable:
+      respond(http::status::service_unavailable, "error", r.reason.empty() ? "directory unavailable" : r.reason,
+              "The proxy cannot check credentials right now. Please try again shortly.");
+      return;
+  }
+}
+
+void client_session::admit() {
+  switch (shared_.deps.audit.admit()) {
+    case audit::admission::open:
+      resolve();
+      return;
+    case audit::admission::reject:
+      respond(http::status::service_unavailable, "error", "audit pipeline full",
+              "The proxy cannot record requests right now. Please try again shortly.");
+      return;
+    case audit::admission::wait:
+      if (shared_.stopping.load(std::memory_order_relaxed)) {
+        respond(http::status::service_unavailable, "error", "audit pipeline full during shutdown",
+                "The proxy is shutting down.");
+        return;
+      }
+      timer_.expires_after(audit_wait_retry);
+      timer_.async_wait([self = shared_from_this()](error_code ec) {
+        if (ec || self->closing_) return;
+        self->admit();
+      });
+      return;
+  }
+}
+
+void client_session::resolve() {
+  if (facts_.address) {
+    decide(*facts_.address);
+    return;
+  }
+  const auto now = clock::now();
+  const auto cached = worker_.dns().find(facts_.host, now);
+  if (cached.state == dns_cache::status::hit) {
+    decide(cached.address);
+    return;
+  }
+  if (cached.state == dns_cache::status::negative) {
+    respond(http::status::bad_gateway, "error", "host name does not resolve (cached)",
+            "The host name could not be resolved.");
+    return;
+  }
+  worker_.resolver().async_resolve(
+      facts_.host, "", boost::asio::ip::resolver_base::numeric_service,
+      [self = shared_from_this()](error_code ec, boost::asio::ip::tcp::resolver::results_type results) {
+        if (self->closing_) return;
+        auto& w = self->worker_;
+        if (ec || results.empty()) {
+          self->shared_.m.upstream_dns.Increment();
+          if (ec != boost::asio::error::operation_aborted) w.dns().store_failure(self->facts_.host, clock::now());
+          self->respond(http::status::bad_gateway, "error",
+                        "cannot resolve host: " + (ec ? ec.message() : std::string("no addresses")),
+                        "The host name could not be resolved.");
+          return;
+        }
+        const auto addr = results.begin()->endpoint().address();
+        w.dns().store(self->facts_.host, addr, clock::now());
+        self->decide(addr);
+      });
+}
+
+void client_session::decide(boost::asio::ip::address addr) {
+  addr = canonical_address(addr);
+  facts_.address = addr;
+  decision_ = shared_.deps.policy.decide(who_, facts_);
+  rec_.rule_id = decision_.rule_id;
+  rec_.would_rule_id = decision_.would_rule_id;
+  rec_.policy_version = decision_.version;
+  const std::string rule = decision_.rule_id ? "rule " + std::to_string(*decision_.rule_id) : "default";
+  auto contact = [&] {
+    return opts_->support_contact.empty() ? std::string()
+                                          : "\nIf you need access, contact " + opts_->support_contact + ".";
+  };
+  if (decision_.action == auth::policy_action::deny) {
+    respond(http::status::forbidden, "deny", "denied by " + rule,
+            "Access to " + destination_text_ + " is denied by policy (" + rule + ")." + contact());
+    return;
+  }
+  if (opts_->block_private_destinations && !decision_.matched_by_address) {
+    if (auto why = restricted_reason(addr)) {
+      const std::string reason = std::string(*why);
+      respond(http::status::forbidden, "deny", "blocked " + reason + " destination " + addr.to_string(),
+              "Access to " + destination_text_ + " is denied: it resolves to a " + reason +
+                  " address, which no address rule allows." + contact());
+      return;
+    }
+  }
+  destination_ = {addr, facts_.port};
+  rec_.upstream_ip = addr.to_string();
+  connect();
+}
+
+void client_session::connect() {
+  const bool tunnel = facts_.is_connect;
+  std::string key;
+  if (!tunnel) {
+    key.reserve(facts_.host.size() + 48);
+    key.append(facts_.host).push_back('|');
+    key.append(rec_.upstream_ip).push_back('|');
+    key.append(std::to_string(facts_.port));
+    if (!retried_) {
+      up_ = worker_.pool().take(key, clock::now());
+      if (up_) {
+        send_request();
+        return;
+      }
+    }
+  }
+  up_ = std::make_unique<upstream_connection>(client_.get_executor());
+  up_->key = std::move(key);
+  up_->stream.expires_after(opts_->connect_timeout);
+  up_->stream.async_connect(destination_,
+                            beast::bind_front_handler(&client_session::on_connect, shared_from_this()));
+}
+
+void client_session::on_connect(error_code ec) {
+  if (closing_) return;
+  if (ec) {
+    up_.reset();
+    if (ec == beast::error::timeout) {
+      shared_.m.upstream_connect_timeout.Increment();
+      respond(http::status::gateway_timeout, "error", "upstream connect timeout",
+              "The destination did not answer in time.");
+    } else {
+      shared_.m.upstream_connect_refused.Increment();
+      respond(http::status::bad_gateway, "error", "upstream connect failed: " + ec.message(),
+              "The destination refused the connection.");
+    }
+    return;
+  }
+  error_code ignored;
+  up_->stream.socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  if (facts_.is_connect) {
+    open_tunnel();
+  } else {
+    send_request();
+  }
+}
+
+}  // namespace tollgate::proxy::detail

@@ -1,0 +1,336 @@
+// Client session, part 3: plain HTTP forwarding with streamed bodies (the relay
+// pattern of Beast's example/doc/http_examples.hpp, asynchronous, both directions).
+#include "client_session.hpp"
+
+#include "header_hygiene.hpp"
+#include "worker.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace tollgate::proxy::detail {
+namespace http = boost::beast::http;
+namespace beast = boost::beast;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::uint32_t max_response_head = 64 * 1024;
+
+bool is_no_body_status(unsigned code) { return (code >= 100 && code < 200) || code == 204 || code == 304; }
+
+bool is_stale_reuse_error(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
+         ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe;
+}
+
+}  // namespace
+
+// Turns the client's request head into the upstream one, once per request.
+void client_session::prepare_request() {
+  if (request_prepared_) return;
+  request_prepared_ = true;
+  auto& req = req_p_->get();
+  if (auto e = req.find(http::field::expect); e != req.end() && beast::iequals(e->value(), "100-continue")) {
+    // The proxy answers 100 Continue itself once the request is allowed and connected,
+    // so the origin never has to, and an HTTP/1.0 origin cannot stall the client.
+    expect_continue_ = client_version_ >= 11 && !req_p_->is_done();
+    req.erase(http::field::expect);
+  } else {
+    expect_continue_ = false;
+  }
+  strip_hop_by_hop(req);
+  req.target(target_);
+  req.version(11);
+  req.set(http::field::host, host_header_);
+  append_via(req, opts_->via);
+  if (opts_->x_forwarded_for) append_forwarded_for(req, client_ip_);
+}
+
+void client_session::send_request() {
+  prepare_request();
+  req_sr_.emplace(req_p_->get());
+  if (req_p_->is_done()) {
+    auto& body = req_p_->get().body();
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    write_request();
+    return;
+  }
+  if (expect_continue_) {
+    expect_continue_ = false;  // once, also when a stale pooled connection is retried
+    client_.expires_after(opts_->idle_timeout);
+    boost::asio::async_write(client_, boost::asio::buffer(continue_100),
+                             [self = shared_from_this()](error_code ec, std::size_t n) {
+                               if (self->closing_) return;
+                               self->add_down(n);
+                               self->rec_.bytes_down += n;
+                               if (ec) {
+                                 self->finish_request(0, "error", "client went away: " + ec.message());
+                                 self->close_everything();
+                                 return;
+                               }
+                               self->relay_request_body();
+                             });
+    return;
+  }
+  relay_request_body();
+}
+
+void client_session::relay_request_body() {
+  auto& body = req_p_->get().body();
+  if (req_p_->is_done()) {
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    write_request();
+    return;
+  }
+  body.data = relay_buf_.data();
+  body.size = relay_buf_.size();
+  client_.expires_after(opts_->idle_timeout);
+  http::async_read(client_, client_buf_, *req_p_,
+                   [self = shared_from_this()](error_code ec, std::size_t) { self->on_request_body(ec); });
+}
+
+void client_session::on_request_body(error_code ec) {
+  if (closing_) return;
+  if (ec == http::error::need_buffer) ec = {};
+  auto& body = req_p_->get().body();
+  const std::size_t got = relay_buf_.size() - body.size;
+  add_up(got);
+  rec_.bytes_up += got;
+  if (ec) {
+    client_keep_alive_ = false;
+    up_.reset();  // the origin saw a partial body: that connection is done
+    if (ec == http::error::body_limit) {
+      respond(http::status::payload_too_large, "error", "request body too large", "The request body is too large.");
+    } else if (ec == beast::error::timeout) {
+      respond(http::status::request_timeout, "error", "request body timeout", "The request body took too long.");
+    } else if (ec == http::error::partial_message || ec == boost::asio::error::eof ||
+               ec == boost::asio::error::connection_reset) {
+      finish_request(0, "error", "client closed during request body");
+      close_everything();
+    } else {
+      respond(http::status::bad_request, "error", "malformed request body: " + ec.message(),
+              "Malformed request body.");
+    }
+    return;
+  }
+  body.data = relay_buf_.data();
+  body.size = got;
+  body.more = !req_p_->is_done();
+  write_request();
+}
+
+void client_session::write_request() {
+  up_->stream.expires_after(opts_->idle_timeout);
+  http::async_write(up_->stream, *req_sr_,
+                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_request_written(ec); });
+}
+
+void client_session::on_request_written(error_code ec) {
+  if (closing_) return;
+  if (ec == http::error::need_buffer) ec = {};
+  if (ec) {
+    upstream_failed(ec, "sending the request");
+    return;
+  }
+  if (!req_sr_->is_done()) {
+    relay_request_body();
+    return;
+  }
+  read_response();
+}
+
+void client_session::read_response() {
+  res_p_.emplace();
+  res_p_->header_limit(max_response_head);
+  res_p_->body_limit(boost::none);
+  if (is_head_) res_p_->skip(true);
+  up_->stream.expires_after(opts_->idle_timeout);
+  http::async_read_header(up_->stream, up_->buffer, *res_p_,
+                          [self = shared_from_this()](error_code ec, std::size_t) { self->on_response_header(ec); });
+}
+
+void client_session::upstream_failed(error_code ec, std::string_view during) {
+  // A pooled connection the origin closed meanwhile: try once more on a fresh one,
+  // when the request can be sent again (no body streamed yet).
+  if (up_ && up_->reused && !retried_ && !response_started_ && req_p_->is_done() &&
+      rec_.bytes_up == head_bytes_ && is_stale_reuse_error(ec)) {
+    retried_ = true;
+    up_.reset();
+    connect();
+    return;
+  }
+  up_.reset();
+  const bool timeout = ec == beast::error::timeout;
+  if (timeout) {
+    shared_.m.upstream_timeout.Increment();
+  } else if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
+             ec == boost::asio::error::connection_reset || ec == http::error::partial_message) {
+    shared_.m.upstream_reset.Increment();
+  } else {
+    shared_.m.upstream_bad_response.Increment();
+  }
+  const std::string why = "upstream error while " + std::string(during) + ": " + ec.message();
+  if (response_started_) {
+    // Part of the response is already with the client: all we can do is cut it short.
+    finish_request(res_p_ ? res_p_->get().result_int() : 0, "allow", why);
+    close_everything();
+    return;
+  }
+  client_keep_alive_ = client_keep_alive_ && req_p_->is_done();
+  if (timeout) {
+    respond(http::status::gateway_timeout, "error", why, "The destination did not answer in time.");
+  } else {
+    respond(http::status::bad_gateway, "error", why, "The destination closed the connection or sent a bad response.");
+  }
+}
+
+void client_session::on_response_header(error_code ec) {
+  if (closing_) return;
+  if (ec) {
+    upstream_failed(ec, "reading the response head");
+    return;
+  }
+  auto& res = res_p_->get();
+  const unsigned code = res.result_int();
+  if (code == 101) {
+    upstream_failed(http::error::bad_version, "reading the response head (unrequested upgrade)");
+    return;
+  }
+  if (code >= 100 && code < 200) {
+    // Interim response: pass it on to HTTP/1.1 clients (RFC 9110 15.2), then read on.
+    if (client_version_ < 11) {
+      read_response();
+      return;
+    }
+    auto text = std::make_shared<std::string>("HTTP/1.1 " + std::to_string(code) + " " +
+                                              std::string(res.reason()) + "\r\n\r\n");
+    client_.expires_after(opts_->idle_timeout);
+    boost::asio::async_write(client_, boost::asio::buffer(*text),
+                             [self = shared_from_this(), text](error_code wec, std::size_t n) {
+                               if (self->closing_) return;
+                               self->add_down(n);
+                               self->rec_.bytes_down += n;
+                               if (wec) {
+                                 self->finish_request(0, "error", "client went away: " + wec.message());
+                                 self->close_everything();
+                                 return;
+                               }
+                               self->read_response();
+                             });
+    return;
+  }
+
+  upstream_keep_alive_ = res_p_->keep_alive();
+  const bool no_body = is_head_ || is_no_body_status(code);
+  const bool delimited = no_body || res_p_->chunked() || res_p_->content_length().has_value();
+  bool keep = client_keep_alive_ && req_p_->is_done() && !shared_.stopping.load(std::memory_order_relaxed);
+  strip_hop_by_hop(res);
+  append_via(res, opts_->via);
+  if (!delimited) {
+    upstream_keep_alive_ = false;  // the body ends when the origin closes
+    if (client_version_ >= 11) {
+      res.chunked(true);  // keep the client connection: re-frame as chunked
+    } else {
+      keep = false;
+    }
+  } else if (client_version_ < 11 && res_p_->chunked() && !no_body) {
+    res.chunked(false);  // HTTP/1.0 clients cannot read chunked: close-delimit instead
+    keep = false;
+  }
+  res.version(11);
+  res.keep_alive(keep);
+  if (keep && client_version_ < 11) res.set(http::field::connection, "keep-alive");
+  client_keep_alive_ = keep;
+  rec_.status = static_cast<int>(code);
+  res_sr_.emplace(res);
+  response_started_ = true;
+  if (no_body) {
+    client_.expires_after(opts_->idle_timeout);
+    http::async_write_header(client_, *res_sr_,
+                             [self = shared_from_this()](error_code wec, std::size_t n) {
+                               self->on_response_written(wec, n);
+                             });
+    return;
+  }
+  relay_response_body();
+}
+
+void client_session::relay_response_body() {
+  auto& body = res_p_->get().body();
+  if (res_p_->is_done()) {
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    write_response();
+    return;
+  }
+  body.data = relay_buf_.data();
+  body.size = relay_buf_.size();
+  up_->stream.expires_after(opts_->idle_timeout);
+  http::async_read(up_->stream, up_->buffer, *res_p_,
+                   [self = shared_from_this()](error_code ec, std::size_t) { self->on_response_body(ec); });
+}
+
+void client_session::on_response_body(error_code ec) {
+  if (closing_) return;
+  if (ec == http::error::need_buffer) ec = {};
+  if (ec) {
+    upstream_failed(ec, "reading the response body");
+    return;
+  }
+  auto& body = res_p_->get().body();
+  body.size = relay_buf_.size() - body.size;
+  body.data = relay_buf_.data();
+  body.more = !res_p_->is_done();
+  write_response();
+}
+
+void client_session::write_response() {
+  client_.expires_after(opts_->idle_timeout);
+  http::async_write(client_, *res_sr_, beast::bind_front_handler(&client_session::on_response_written, shared_from_this()));
+}
+
+void client_session::on_response_written(error_code ec, std::size_t n) {
+  if (closing_) return;
+  if (ec == http::error::need_buffer) ec = {};
+  add_down(n);
+  rec_.bytes_down += n;
+  if (ec) {
+    up_.reset();
+    finish_request(rec_.status, "allow", "client went away during the response: " + ec.message());
+    close_everything();
+    return;
+  }
+  if (!res_sr_->is_done() && !res_sr_->is_header_done()) {
+    write_response();
+    return;
+  }
+  if (!res_sr_->is_done() && !(is_head_ || is_no_body_status(res_p_->get().result_int()))) {
+    relay_response_body();
+    return;
+  }
+  response_done();
+}
+
+void client_session::response_done() {
+  const bool reusable = upstream_keep_alive_ && res_p_->is_done() && req_sr_->is_done() && up_;
+  if (reusable) {
+    worker_.pool().put(std::move(up_), opts_->upstream_idle_per_host, clock::now());
+  } else {
+    up_.reset();
+  }
+  finish_request(rec_.status, "allow", "");
+  next_request_or_close(client_keep_alive_);
+}
+
+}  // namespace tollgate::proxy::detail

@@ -1,0 +1,122 @@
+// Client session, part 4: answers the proxy makes itself, the audit record, and closing.
+#include "client_session.hpp"
+
+#include "worker.hpp"
+
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace tollgate::proxy::detail {
+namespace http = boost::beast::http;
+namespace beast = boost::beast;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::chrono::seconds linger_time{2};
+constexpr std::size_t linger_max_bytes = 256 * 1024;
+
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace
+
+void client_session::respond(http::status status, std::string_view decision, std::string_view error,
+                             std::string_view page) {
+  up_.reset();
+  const int code = static_cast<int>(status);
+  // Keep the connection only when the request was read completely and is not suspect.
+  const bool suspect = code == 400 || code == 408 || code == 413 || code == 431;
+  const bool keep = client_keep_alive_ && !suspect && req_p_ && req_p_->is_header_done() && req_p_->is_done() &&
+                    !shared_.stopping.load(std::memory_order_relaxed);
+  canned_ = {};
+  canned_.version(11);
+  canned_.result(status);
+  canned_.set(http::field::content_type, "text/plain; charset=utf-8");
+  canned_.set(http::field::cache_control, "no-store");
+  if (status == http::status::proxy_authentication_required)
+    canned_.set(http::field::proxy_authenticate, "Basic realm=" + quoted(opts_->realm));
+  canned_.body().assign(page);
+  canned_.body().push_back('\n');
+  canned_.keep_alive(keep);
+  canned_.prepare_payload();
+  rec_.status = code;
+  response_started_ = true;
+  client_.expires_after(opts_->idle_timeout);
+  http::async_write(client_, canned_,
+                    [self = shared_from_this(), keep, decision = std::string(decision),
+                     error = std::string(error)](error_code ec, std::size_t n) {
+                      self->add_down(n);
+                      self->rec_.bytes_down += n;
+                      self->finish_request(self->rec_.status, decision, error);
+                      if (ec || self->closing_) {
+                        self->close_everything();
+                        return;
+                      }
+                      self->next_request_or_close(keep);
+                    });
+}
+
+void client_session::finish_request(int status, std::string_view decision, std::string_view error) {
+  if (!record_pending_) return;
+  record_pending_ = false;
+  const auto elapsed = clock::now() - started_;
+  rec_.status = status;
+  rec_.decision.assign(decision);
+  rec_.error.assign(error);
+  rec_.duration_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+  auto& m = shared_.m;
+  m.requests_for(decision).Increment();
+  // A tunnel's lifetime is no request latency: keep it out of the histogram.
+  if (rec_.event == audit::audit_event::request)
+    m.request_duration.Observe(std::chrono::duration<double>(elapsed).count());
+  m.bytes_up.Increment(static_cast<double>(rec_.bytes_up));
+  m.bytes_down.Increment(static_cast<double>(rec_.bytes_down));
+  shared_.deps.audit.record(std::move(rec_));
+  rec_ = {};
+}
+
+void client_session::next_request_or_close(bool keep_alive) {
+  if (keep_alive && !closing_) {
+    req_sr_.reset();
+    res_sr_.reset();
+    read_head();
+    return;
+  }
+  lingering_close();
+}
+
+// Half-close and drain briefly, so that a client still sending (a body we refused)
+// reads our answer instead of a reset.
+void client_session::lingering_close() {
+  error_code ec;
+  client_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) {
+    close_everything();
+    return;
+  }
+  client_.expires_after(linger_time);
+  auto drained = std::make_shared<std::size_t>(0);
+  struct drain {
+    std::shared_ptr<client_session> self;
+    std::shared_ptr<std::size_t> total;
+    void operator()(error_code e, std::size_t n) {
+      *total += n;
+      if (e || self->closing_ || *total > linger_max_bytes) {
+        self->close_everything();
+        return;
+      }
+      self->client_.async_read_some(boost::asio::buffer(self->relay_buf_), std::move(*this));
+    }
+  };
+  client_.async_read_some(boost::asio::buffer(relay_buf_), drain{shared_from_this(), drained});
+}
+
+}  // namespace tollgate::proxy::detail

@@ -1,1 +1,0 @@
-// Replaced by the proxy sessions (issue 3).

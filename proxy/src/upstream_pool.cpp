@@ -1,0 +1,64 @@
+#include "upstream_pool.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <iterator>
+
+namespace tollgate::proxy::detail {
+
+bool idle_socket_usable(boost::asio::ip::tcp::socket& s) {
+  if (!s.is_open()) return false;
+  char byte = 0;
+  const auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  // 0: orderly close; > 0: bytes nobody asked for; EAGAIN: alive and quiet.
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+std::unique_ptr<upstream_connection> upstream_pool::take(std::string_view key, clock::time_point now) {
+  auto it = idle_.find(key);
+  if (it == idle_.end()) return nullptr;
+  auto& list = it->second;
+  while (!list.empty()) {
+    auto c = std::move(list.back());
+    list.pop_back();
+    if (now - c->idle_since < max_idle && idle_socket_usable(c->stream.socket())) {
+      c->reused = true;
+      if (list.empty()) idle_.erase(it);
+      return c;
+    }
+    boost::system::error_code ignored;
+    c->stream.socket().close(ignored);
+  }
+  idle_.erase(it);
+  return nullptr;
+}
+
+void upstream_pool::put(std::unique_ptr<upstream_connection> c, std::size_t per_key_limit, clock::time_point now) {
+  if (per_key_limit == 0) return;
+  c->idle_since = now;
+  c->stream.expires_never();
+  auto& list = idle_[c->key];
+  if (list.size() >= per_key_limit) list.erase(list.begin());  // the oldest goes
+  list.push_back(std::move(c));
+}
+
+void upstream_pool::sweep(clock::time_point now) {
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    auto& list = it->second;
+    std::erase_if(list, [&](const auto& c) {
+      return now - c->idle_since >= max_idle || !idle_socket_usable(c->stream.socket());
+    });
+    it = list.empty() ? idle_.erase(it) : std::next(it);
+  }
+}
+
+void upstream_pool::clear() { idle_.clear(); }
+
+std::size_t upstream_pool::size() const {
+  std::size_t n = 0;
+  for (const auto& [k, v] : idle_) n += v.size();
+  return n;
+}
+
+}  // namespace tollgate::proxy::detail

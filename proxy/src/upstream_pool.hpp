@@ -1,0 +1,51 @@
+#pragma once
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tollgate::proxy::detail {
+
+/// A connection to an origin server, with the read buffer that belongs to it.
+struct upstream_connection {
+  explicit upstream_connection(boost::asio::any_io_executor ex) : stream(std::move(ex)) {}
+  boost::beast::tcp_stream stream;
+  boost::beast::flat_buffer buffer{64 * 1024};  ///< bound: response heads up to 64 KiB
+  std::string key;                              ///< pool key: host name + checked endpoint
+  std::chrono::steady_clock::time_point idle_since{};
+  bool reused = false;                          ///< came out of the pool (may be stale)
+};
+
+/// Idle keep-alive connections to origins, per (host, checked address, port). One per
+/// io thread (no lock). Bounded per key; entries older than `max_idle` are dropped,
+/// and a connection the origin has closed (or that has stray bytes) is never handed out.
+class upstream_pool {
+ public:
+  using clock = std::chrono::steady_clock;
+  static constexpr std::chrono::seconds max_idle{30};
+
+  std::unique_ptr<upstream_connection> take(std::string_view key, clock::time_point now);
+  void put(std::unique_ptr<upstream_connection> c, std::size_t per_key_limit, clock::time_point now);
+  /// Drops expired and closed entries (called from a periodic timer).
+  void sweep(clock::time_point now);
+  void clear();
+  std::size_t size() const;
+
+ private:
+  struct hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<std::unique_ptr<upstream_connection>>, hash, std::equal_to<>> idle_;
+};
+
+/// True when the peer has not closed the socket and sent nothing unasked.
+bool idle_socket_usable(boost::asio::ip::tcp::socket& s);
+
+}  // namespace tollgate::proxy::detail
