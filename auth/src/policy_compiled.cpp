@@ -2,6 +2,7 @@
 
 #include "policy_address_index.hpp"
 #include "policy_host_pattern.hpp"
+#include "policy_name_table.hpp"
 #include "policy_schedule.hpp"
 
 #include "tollgate/common/host_name.hpp"
@@ -12,17 +13,17 @@
 #include <limits>
 #include <span>
 #include <string>
-#include <unordered_map>
 
 namespace tollgate::auth {
 namespace {
 
+// Small lists inline: a decision touches a rule's memory once, not once per list.
 struct compiled_rule {
   std::int64_t id = 0;
   policy_action action = policy_action::deny;
   rule_mode mode = rule_mode::enforce;
-  std::vector<std::string> groups;  // sorted
-  std::vector<std::pair<std::uint16_t, std::uint16_t>> ports;
+  boost::container::small_vector<std::pair<std::uint16_t, std::uint16_t>, 2> ports;
+  boost::container::small_vector<std::string, 1> groups;  // sorted
   std::vector<std::string> methods;
   std::vector<std::string> path_prefixes;
   std::optional<detail::compiled_schedule> schedule;
@@ -35,17 +36,13 @@ struct name_entry {
   std::vector<std::uint32_t> and_below;   // ".example.com"
 };
 
-struct string_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-
 void push_unique(std::vector<std::uint32_t>& list, std::uint32_t pos) {
   if (list.empty() || list.back() != pos) list.push_back(pos);
 }
 
-bool contains(const std::vector<std::string>& sorted_or_not, std::string_view v) {
-  return std::find(sorted_or_not.begin(), sorted_or_not.end(), v) != sorted_or_not.end();
+template <class List>
+bool contains(const List& list, std::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
 }
 
 // Names as the proxy passes them need nothing; anything else goes through the same
@@ -69,8 +66,10 @@ struct compiled_policy::impl {
   std::int64_t version = 0;
   policy_action default_action = policy_action::deny;
   std::vector<compiled_rule> rules;  // decision order
-  std::vector<std::uint32_t> any_host;
-  std::unordered_map<std::string, name_entry, string_hash, std::equal_to<>> names;
+  std::vector<std::uint32_t> any_host;  // no hosts, no groups
+  // Rules without hosts but with groups, by group: a user meets only their groups' rules.
+  detail::name_table<std::vector<std::uint32_t>> any_host_by_group;
+  detail::name_table<name_entry> names;
   detail::address_index addresses;
 
   bool applies(const compiled_rule& r, const tollgate::identity& who, const tollgate::request_facts& f,
@@ -112,6 +111,11 @@ decision compiled_policy::impl::decide(const tollgate::identity& who, const toll
     if (!list.empty()) cursors.push_back({list.data(), list.data() + list.size(), by_address});
   };
   add(any_host, false);
+  if (!any_host_by_group.empty()) {
+    for (const auto& g : who.groups) {
+      if (const auto* list = any_host_by_group.find(g)) add(*list, false);
+    }
+  }
 
   std::string_view name = f.host;
   std::optional<boost::asio::ip::address> address = f.address;
@@ -130,15 +134,20 @@ decision compiled_policy::impl::decide(const tollgate::identity& who, const toll
   }
 
   if (!name.empty() && !names.empty()) {
-    if (auto it = names.find(name); it != names.end()) {
-      add(it->second.exact, false);
-      add(it->second.and_below, false);
-    }
-    for (auto dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
-      if (auto it = names.find(name.substr(dot + 1)); it != names.end()) {
-        add(it->second.below, false);
-        add(it->second.and_below, false);
+    // One pass from the end: at each label boundary the hash covers that suffix.
+    detail::reverse_hash h;
+    for (std::size_t i = name.size(); i-- > 0;) {
+      h.feed(name[i]);
+      if (i != 0 && name[i - 1] != '.') continue;
+      const auto suffix = name.substr(i);
+      const auto* entry = names.find(h.value(), suffix);
+      if (!entry) break;  // every suffix of a key is a key too: no longer suffix can match
+      if (i == 0) {
+        add(entry->exact, false);  // the name itself
+      } else {
+        add(entry->below, false);  // a proper suffix: "*." entries apply
       }
+      add(entry->and_below, false);
     }
   }
   if (address && !addresses.empty()) {
@@ -204,7 +213,7 @@ compiled_policy::compile_result compiled_policy::compile(std::vector<rule> rules
     c.id = source.id;
     c.action = source.action;
     c.mode = source.mode;
-    c.groups = source.groups;
+    c.groups.assign(source.groups.begin(), source.groups.end());
     std::sort(c.groups.begin(), c.groups.end());
     c.groups.erase(std::unique(c.groups.begin(), c.groups.end()), c.groups.end());
     if (source.ports.empty()) {
@@ -218,9 +227,19 @@ compiled_policy::compile_result compiled_policy::compile(std::vector<rule> rules
     c.path_prefixes = source.path_prefixes;
     if (source.schedule) c.schedule = detail::compiled_schedule::parse(*source.schedule, problems);
 
-    if (source.hosts.empty()) out->any_host.push_back(pos);
+    if (source.hosts.empty() && c.groups.empty()) out->any_host.push_back(pos);
+    if (source.hosts.empty()) {
+      for (const auto& g : c.groups) out->any_host_by_group[g].push_back(pos);
+    }
     for (const auto& entry : source.hosts) {
       auto parsed = std::get<detail::host_pattern>(detail::parse_host_pattern(entry));
+      if (parsed.kind != detail::host_pattern_kind::network) {
+        // The domain's own suffixes become (mostly empty) keys, as the inner nodes of
+        // a reversed-label trie: a lookup stops at the first suffix that is missing.
+        for (auto dot = parsed.name.find('.'); dot != std::string::npos; dot = parsed.name.find('.', dot + 1)) {
+          out->names[std::string_view(parsed.name).substr(dot + 1)];
+        }
+      }
       switch (parsed.kind) {
         case detail::host_pattern_kind::exact: push_unique(out->names[parsed.name].exact, pos); break;
         case detail::host_pattern_kind::subdomains: push_unique(out->names[parsed.name].below, pos); break;

@@ -115,6 +115,30 @@ TEST(groups, any_listed_group_matches_and_empty_means_anyone) {
   EXPECT_EQ(decided_by(p->decide(nobody, http_get("all.example"))), 2);
 }
 
+TEST(groups, rules_without_hosts_apply_to_their_groups_in_rule_order) {
+  rule contractors_out = make_rule(1, policy_action::deny);
+  contractors_out.groups = {"contractors"};
+  contractors_out.priority = 5;
+  rule site = make_rule(2, policy_action::allow, {"a.example"});
+  site.priority = 10;
+  rule staff = make_rule(3, policy_action::allow);
+  staff.groups = {"engineering", "sales"};
+  staff.priority = 20;
+  rule rest = make_rule(4, policy_action::deny);
+  rest.priority = 30;
+  auto p = compile_ok({contractors_out, site, staff, rest});
+  const identity erin{"erin", {"contractors", "engineering"}};
+  const identity alice{"alice", {"engineering"}};
+  const identity bob{"bob", {"sales"}};
+  const identity dave{"dave", {"auditors"}};
+  EXPECT_EQ(decided_by(p->decide(erin, http_get("a.example"))), 1);
+  EXPECT_EQ(decided_by(p->decide(alice, http_get("a.example"))), 2);
+  EXPECT_EQ(decided_by(p->decide(alice, http_get("b.example"))), 3);
+  EXPECT_EQ(decided_by(p->decide(bob, http_get("b.example"))), 3);
+  EXPECT_EQ(decided_by(p->decide(dave, http_get("b.example"))), 4);
+  EXPECT_EQ(decided_by(p->decide(identity{"x", {}}, http_get("a.example"))), 2);
+}
+
 TEST(order, lower_priority_first_then_lower_id) {
   rule deny_late = make_rule(1, policy_action::deny, {"o.example"});
   deny_late.priority = 20;
