@@ -133,10 +133,24 @@ void ldap_authenticator::verify(credentials creds, boost::asio::ip::address clie
 
   auto key = coalesce_key(creds.user, digest);
   {
-    std::lock_guard lock(in_flight_mutex_);
-    auto [it, first] = in_flight_.try_emplace(key);
-    it->second.push_back({client, ex, std::move(done)});
-    if (!first) return;  // the check already under way answers this caller too
+    std::unique_lock lock(in_flight_mutex_);
+    const auto it = in_flight_.find(key);
+    if (it != in_flight_.end()) {
+      it->second.push_back({client, ex, std::move(done)});
+      return;  // the check already under way answers this caller too
+    }
+    // A check of these credentials may have completed since answer_from_memory() above:
+    // it stores its answer before it leaves in_flight_, so under this lock the cache
+    // tells whether one more directory check is really needed.
+    const auto settled = cache_.lookup(creds.user, digest, now).result;
+    if (settled == cache_answer::kind::hit || settled == cache_answer::kind::negative) {
+      lock.unlock();
+      if (auto r = answer_from_memory(creds, client, digest, clock_(), false)) return deliver(std::move(*r));
+      lock.lock();
+    }
+    auto [entry, first] = in_flight_.try_emplace(key);
+    entry->second.push_back({client, ex, std::move(done)});
+    if (!first) return;
   }
 
   const std::string user = creds.user;  // creds moves into the job, which a full queue drops
