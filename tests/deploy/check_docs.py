@@ -63,6 +63,17 @@ for name in MINE:
                          code, re.M):
         word = m.group(1)
         p.check(word in COMMANDS, f"docs/{name}: `tollgate {word}` is not a command")
+# Config keys named in these pages exist in the configuration reference.
+reference = os.path.join(source, "docs/configuration.md")
+if os.path.exists(reference):
+    known_keys = set(re.findall(r"^\| `([a-z_.]+)`", open(reference).read(), re.M))
+    for name in MINE:
+        path = os.path.join(source, "docs", name)
+        if not os.path.exists(path):
+            continue
+        for key in set(re.findall(r"`((?:proxy|admin|ldap|postgres|audit|policy)\.[a-z_.]+)`", open(path).read())):
+            if not key.endswith((".com", ".org", ".net")):  # host names such as proxy.example.com
+                p.check(key in known_keys, f"docs/{name}: config key {key} is not in docs/configuration.md")
 for path in glob.glob(os.path.join(source, "deploy/pac/*.pac")):
     p.check("DIRECT" in open(path).read(), "PAC file lost its DIRECT exceptions")
 p.finish()

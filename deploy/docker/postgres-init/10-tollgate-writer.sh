@@ -5,6 +5,6 @@
 # and only grants it INSERT and SELECT on audit_log.
 set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
-     -v writer_password="$TOLLGATE_WRITER_PASSWORD" <<'SQL'
+     -v writer_password="$TOLLGATE_PG_WRITER_PASSWORD" <<'SQL'
 CREATE ROLE tollgate_writer LOGIN PASSWORD :'writer_password';
 SQL
