@@ -23,6 +23,7 @@ class always_ok final : public directory {
 
 struct fixture {
   prometheus::Registry registry;
+  boost::asio::io_context io;  // outlives `auth`, whose workers post into it
   std::unique_ptr<ldap_authenticator> auth;
   boost::asio::ip::address client = boost::asio::ip::make_address("10.1.2.3");
   std::vector<credentials> users;
@@ -31,7 +32,6 @@ struct fixture {
     ldap_options o;
     o.workers = 1;
     auth = std::make_unique<ldap_authenticator>(o, registry, [] { return std::make_unique<always_ok>(); });
-    boost::asio::io_context io;
     auto guard = boost::asio::make_work_guard(io);
     for (int i = 0; i < n_users; ++i) {
       users.push_back({"user" + std::to_string(i), "password-of-user-" + std::to_string(i)});

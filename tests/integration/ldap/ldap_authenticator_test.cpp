@@ -84,20 +84,21 @@ class ldap_auth_test : public ::testing::Test {
     return verify(*auth_, user, password, client);
   }
 
-  static auth_result verify(authenticator& a, const std::string& user, const std::string& password,
-                            const boost::asio::ip::address& client) {
-    boost::asio::io_context io;
-    auto guard = boost::asio::make_work_guard(io);
+  auth_result verify(authenticator& a, const std::string& user, const std::string& password,
+                     const boost::asio::ip::address& client) {
     std::optional<auth_result> out;
-    a.verify({user, password}, client, io.get_executor(), [&](auth_result r) { out = std::move(r); });
+    a.verify({user, password}, client, io_.get_executor(), [&](auth_result r) { out = std::move(r); });
     const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (!out && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
+    while (!out && std::chrono::steady_clock::now() < deadline) io_.run_one_for(100ms);
     EXPECT_TRUE(out.has_value()) << "verify() never completed";
     return out.value_or(auth_result{});
   }
 
   ldap_server* server_ = nullptr;
   prometheus::Registry registry_;
+  // Before auth_: its workers post into io_, so they are joined before io_ goes.
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_ = boost::asio::make_work_guard(io_);
   std::unique_ptr<ldap_authenticator> auth_;
 };
 
@@ -174,8 +175,7 @@ TEST_F(ldap_auth_test, filter_metacharacters_neither_match_nor_crash) {
 
 TEST_F(ldap_auth_test, hundred_concurrent_first_checks_bind_once) {
   const int before = bind_attempts(*server_, user_dn("dave"));
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
+  auto& io = io_;
   std::atomic<int> ok{0};
   std::atomic<int> done{0};
   std::vector<std::thread> callers;
@@ -270,12 +270,12 @@ TEST(ldap_outage, cached_user_keeps_working_uncached_gets_unavailable_then_recov
   o.network_timeout = 1s;
   manual_clock clock;
   prometheus::Registry registry;
+  boost::asio::io_context io;  // outlives `auth`, whose workers post into it
+  auto guard = boost::asio::make_work_guard(io);
   ldap_authenticator auth(o, registry, [o] { return make_ldap_directory(o); }, clock.fn());
   const auto client = boost::asio::ip::make_address("192.0.2.1");
   auto check = [&](const std::string& u, const std::string& p) {
     if (auto r = auth.lookup({u, p}, client)) return *r;
-    boost::asio::io_context io;
-    auto guard = boost::asio::make_work_guard(io);
     std::optional<auth_result> out;
     auth.verify({u, p}, client, io.get_executor(), [&](auth_result r) { out = std::move(r); });
     const auto deadline = std::chrono::steady_clock::now() + 30s;

@@ -50,6 +50,10 @@ struct authenticator_test : ::testing::Test {
     return o;
   }();
   boost::asio::ip::address client = boost::asio::ip::make_address("192.0.2.10");
+  // Declared before `auth`: the authenticator (and its workers, which post into `io`)
+  // goes first, so no worker is still inside post() when `io` is destroyed.
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard = boost::asio::make_work_guard(io);
   std::unique_ptr<ldap_authenticator> auth;
 
   void SetUp() override {
@@ -62,11 +66,9 @@ struct authenticator_test : ::testing::Test {
     auth = std::make_unique<ldap_authenticator>(opts, registry, fake_factory(dir), clock.fn());
   }
 
-  // verify() and wait for its completion on a private io_context.
+  // verify() and wait for its completion on the fixture's io_context.
   auth_result verify(const std::string& user, const std::string& password,
                      std::optional<boost::asio::ip::address> from = std::nullopt) {
-    boost::asio::io_context io;
-    auto guard = boost::asio::make_work_guard(io);
     std::optional<auth_result> out;
     std::thread::id ran_on;
     auth->verify({user, password}, from.value_or(client), io.get_executor(), [&](auth_result r) {
@@ -153,8 +155,6 @@ TEST_F(authenticator_test, wrong_password_is_negatively_cached) {
 
 TEST_F(authenticator_test, concurrent_first_checks_coalesce_into_one) {
   dir->set_hold(true);
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
   std::vector<auth_result> results;
   for (int i = 0; i < 100; ++i)
     auth->verify({"alice", "alice-pw"}, client, io.get_executor(), [&](auth_result r) { results.push_back(std::move(r)); });
@@ -169,8 +169,6 @@ TEST_F(authenticator_test, concurrent_first_checks_coalesce_into_one) {
 
 TEST_F(authenticator_test, different_passwords_do_not_share_a_check) {
   dir->set_hold(true);
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
   std::vector<auth_result> results;
   auth->verify({"alice", "alice-pw"}, client, io.get_executor(), [&](auth_result r) { results.push_back(r); });
   auth->verify({"alice", "wrong"}, client, io.get_executor(), [&](auth_result r) { results.push_back(r); });
@@ -298,8 +296,6 @@ TEST_F(authenticator_test, queue_full_answers_unavailable) {
   opts.max_pending_checks = 1;
   make();
   dir->set_hold(true);
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
   std::vector<auth_result> results;
   auto collect = [&](auth_result r) { results.push_back(std::move(r)); };
   auth->verify({"alice", "alice-pw"}, client, io.get_executor(), collect);  // running
@@ -317,8 +313,6 @@ TEST_F(authenticator_test, stop_answers_queued_checks_unavailable) {
   opts.workers = 1;
   make();
   dir->set_hold(true);
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
   std::vector<auth_result> results;
   auto collect = [&](auth_result r) { results.push_back(std::move(r)); };
   auth->verify({"alice", "alice-pw"}, client, io.get_executor(), collect);
