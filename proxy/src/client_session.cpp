@@ -74,7 +74,7 @@ void client_session::close_everything() {
 }
 
 void client_session::read_head() {
-  opts_ = worker_.opts();  // reloaded options apply from the next request on
+  opts_ = worker_.opts();
   scanner_.reset();
   waiting_idle_ = client_buf_.size() == 0 && !first_request_;
   if (waiting_idle_ && shared_.stopping.load(std::memory_order_relaxed)) {
@@ -152,6 +152,7 @@ void client_session::on_read_some(error_code ec, std::size_t n) {
 }
 
 void client_session::on_head(std::size_t head_len) {
+  opts_ = worker_.opts();  // a reload applies from the next request on
   first_request_ = false;
   waiting_idle_ = false;
   started_ = clock::now();
@@ -182,6 +183,11 @@ void client_session::on_head(std::size_t head_len) {
   }
   error_code ec;
   const std::size_t used = req_p_->put(boost::asio::buffer(client_buf_.cdata().data(), head_len), ec);
+  if (ec == http::error::body_limit) {
+    client_keep_alive_ = false;
+    respond(http::status::payload_too_large, "error", "request body too large", "The request body is too large.");
+    return;
+  }
   if (ec || !req_p_->is_header_done()) {
     client_keep_alive_ = false;
     const std::string why = ec ? "malformed request: " + ec.message() : "malformed request head";

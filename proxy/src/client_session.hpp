@@ -62,6 +62,8 @@ class client_session final : public tracked_connection, public std::enable_share
   void admit();
   void resolve();
   void decide(boost::asio::ip::address addr);
+  void unresolved(const std::string& why);
+  void deny_page();
   void connect();
   void on_connect(boost::system::error_code ec);
 

@@ -100,8 +100,7 @@ void client_session::resolve() {
     return;
   }
   if (cached.state == dns_cache::status::negative) {
-    respond(http::status::bad_gateway, "error", "host name does not resolve (cached)",
-            "The host name could not be resolved.");
+    unresolved("host name does not resolve (cached)");
     return;
   }
   worker_.resolver().async_resolve(
@@ -112,15 +111,43 @@ void client_session::resolve() {
         if (ec || results.empty()) {
           self->shared_.m.upstream_dns.Increment();
           if (ec != boost::asio::error::operation_aborted) w.dns().store_failure(self->facts_.host, clock::now());
-          self->respond(http::status::bad_gateway, "error",
-                        "cannot resolve host: " + (ec ? ec.message() : std::string("no addresses")),
-                        "The host name could not be resolved.");
+          self->unresolved("cannot resolve host: " + (ec ? ec.message() : std::string("no addresses")));
           return;
         }
-        const auto addr = results.begin()->endpoint().address();
+        // Prefer IPv4: one address is checked and connected to, and dual-stack names
+        // whose IPv6 path is dead are far more common than the reverse.
+        auto addr = results.begin()->endpoint().address();
+        for (const auto& e : results) {
+          if (e.endpoint().address().is_v4()) {
+            addr = e.endpoint().address();
+            break;
+          }
+        }
         w.dns().store(self->facts_.host, addr, clock::now());
         self->decide(addr);
       });
+}
+
+// A name that does not resolve: a host-name deny rule still answers 403 (the user
+// learns it is policy, not the network); otherwise 502.
+void client_session::unresolved(const std::string& why) {
+  facts_.address.reset();
+  decision_ = shared_.deps.policy.decide(who_, facts_);
+  rec_.rule_id = decision_.rule_id;
+  rec_.would_rule_id = decision_.would_rule_id;
+  rec_.policy_version = decision_.version;
+  if (decision_.action == auth::policy_action::deny) {
+    deny_page();
+    return;
+  }
+  respond(http::status::bad_gateway, "error", why, "The host name could not be resolved.");
+}
+
+void client_session::deny_page() {
+  const std::string rule = decision_.rule_id ? "rule " + std::to_string(*decision_.rule_id) : "default";
+  std::string page = "Access to " + destination_text_ + " is denied by policy (" + rule + ").";
+  if (!opts_->support_contact.empty()) page += "\nIf you need access, contact " + opts_->support_contact + ".";
+  respond(http::status::forbidden, "deny", "denied by " + rule, page);
 }
 
 void client_session::decide(boost::asio::ip::address addr) {
@@ -130,14 +157,8 @@ void client_session::decide(boost::asio::ip::address addr) {
   rec_.rule_id = decision_.rule_id;
   rec_.would_rule_id = decision_.would_rule_id;
   rec_.policy_version = decision_.version;
-  const std::string rule = decision_.rule_id ? "rule " + std::to_string(*decision_.rule_id) : "default";
-  auto contact = [&] {
-    return opts_->support_contact.empty() ? std::string()
-                                          : "\nIf you need access, contact " + opts_->support_contact + ".";
-  };
   if (decision_.action == auth::policy_action::deny) {
-    respond(http::status::forbidden, "deny", "denied by " + rule,
-            "Access to " + destination_text_ + " is denied by policy (" + rule + ")." + contact());
+    deny_page();
     return;
   }
   if (opts_->block_private_destinations && !decision_.matched_by_address) {
@@ -145,7 +166,9 @@ void client_session::decide(boost::asio::ip::address addr) {
       const std::string reason = std::string(*why);
       respond(http::status::forbidden, "deny", "blocked " + reason + " destination " + addr.to_string(),
               "Access to " + destination_text_ + " is denied: it resolves to a " + reason +
-                  " address, which no address rule allows." + contact());
+                  " address, which no address rule allows." +
+                  (opts_->support_contact.empty() ? std::string()
+                                                  : "\nIf you need access, contact " + opts_->support_contact + "."));
       return;
     }
   }

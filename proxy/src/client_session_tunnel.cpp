@@ -21,6 +21,7 @@ void client_session::open_tunnel() {
 
   // On record from the moment it is allowed: tunnel_open now, tunnel_close at the end.
   audit::audit_record open = rec_;
+  open.bytes_down += established.size();
   open.event = audit::audit_event::tunnel_open;
   open.status = 200;
   open.decision = "allow";
@@ -28,6 +29,8 @@ void client_session::open_tunnel() {
   shared_.deps.audit.record(std::move(open));
   rec_.event = audit::audit_event::tunnel_close;
   rec_.status = 200;
+  rec_.bytes_up = 0;  // tunnel_close counts the bytes that crossed the tunnel
+  rec_.bytes_down = 0;
   tunnel_buf_ = std::make_unique<std::array<char, relay_size>>();
 
   client_.expires_never();
@@ -35,7 +38,6 @@ void client_session::open_tunnel() {
   boost::asio::async_write(client_.socket(), boost::asio::buffer(established),
                            [self = shared_from_this()](error_code ec, std::size_t n) {
                              self->add_down(n);
-                             self->rec_.bytes_down += n;
                              if (ec || self->closing_) {
                                self->close_tunnel();
                                return;

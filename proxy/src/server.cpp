@@ -3,7 +3,6 @@
 #include "client_session.hpp"
 #include "listener.hpp"
 #include "max_connections.hpp"
-#include "target.hpp"
 #include "worker.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -26,6 +25,28 @@ void throw_exception_from_error(const start_error& e, const boost::source_locati
   boost::throw_exception(std::runtime_error(e.message()), loc);
 }
 
+namespace {
+
+// "127.0.0.1:3128", "[::1]:3128"; port 0 means any free port (tests).
+boost::asio::ip::tcp::endpoint parse_listen_address(std::string_view text, error_code& ec) {
+  const auto colon = text.rfind(':');
+  ec = make_error_code(boost::system::errc::invalid_argument);
+  if (colon == std::string_view::npos || colon + 1 >= text.size() || text.size() - colon > 6) return {};
+  std::string_view host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9') return {};
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port > 65535) return {};
+  const auto addr = boost::asio::ip::make_address(host, ec);
+  if (ec) return {};
+  return {addr, static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace
+
 class server::impl {
  public:
   impl(options opts, dependencies deps)
@@ -42,17 +63,9 @@ class server::impl {
     for (auto& w : workers_) ws.push_back(w.get());
     std::size_t i = 0;
     for (const auto& text : opts_.listen) {
-      detail::authority a;
       error_code ec;
-      if (detail::parse_authority(text, 0, a) != detail::target_error::none) {
-        return start_error{text, make_error_code(boost::system::errc::invalid_argument), "parse"};
-      }
-      std::string_view host = a.host;
-      if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-      const auto addr = boost::asio::ip::make_address(host, ec);
+      const auto ep = parse_listen_address(text, ec);
       if (ec) return start_error{text, ec, "parse"};
-      const boost::asio::ip::tcp::endpoint ep{addr, a.port};
-      // A listen address of port 0 is accepted as "any free port" (tests).
       auto& w = *workers_[i++ % workers_.size()];
       boost::asio::ip::tcp::acceptor acc(w.context());
       if (acc.open(ep.protocol(), ec); ec) return start_error{text, ec, "open"};

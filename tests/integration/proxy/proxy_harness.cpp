@@ -1,0 +1,315 @@
+#include "proxy_harness.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace tollgate::testing::proxy {
+namespace {
+
+struct origin_state {
+  std::unique_ptr<temp_dir> dir;
+  child_process process;
+  std::uint16_t http = 0, tls = 0, sink = 0;
+};
+origin_state& origin() {
+  static origin_state s;
+  return s;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool wait_for_file(const std::string& path, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (std::ifstream(path).good()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace
+
+void origin_environment::SetUp() {
+  auto& o = origin();
+  o.dir = std::make_unique<temp_dir>("tollgate-origin");
+  const auto cert = o.dir->file("cert.pem");
+  const auto key = o.dir->file("key.pem");
+  auto r = run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto ports = o.dir->file("ports");
+  o.process = child_process::spawn({TOLLGATE_TEST_ORIGIN, ports, cert, key}, {.output_file = o.dir->file("origin.log"), .env = {}, .run_as_user = {}, .working_dir = {}});
+  ASSERT_TRUE(wait_for_file(ports, std::chrono::seconds(10))) << "test origin did not start";
+  std::istringstream in(slurp(ports));
+  std::string item;
+  while (in >> item) {
+    const auto eq = item.find('=');
+    const auto port = static_cast<std::uint16_t>(std::stoul(item.substr(eq + 1)));
+    const auto name = item.substr(0, eq);
+    if (name == "http") o.http = port;
+    if (name == "tls") o.tls = port;
+    if (name == "sink") o.sink = port;
+  }
+}
+
+void origin_environment::TearDown() {
+  origin().process.stop();
+  origin().dir.reset();
+}
+
+std::uint16_t origin_environment::http_port() { return origin().http; }
+std::uint16_t origin_environment::tls_port() { return origin().tls; }
+std::uint16_t origin_environment::sink_port() { return origin().sink; }
+int origin_environment::pid() { return origin().process.pid(); }
+
+std::string origin_url(const std::string& path) {
+  return "http://127.0.0.1:" + std::to_string(origin_environment::http_port()) + path;
+}
+
+proxy_process::proxy_process(const std::vector<std::string>& lines, bool allow_loopback)
+    : allow_loopback_(allow_loopback) {
+  write_config(lines);
+  process_ = child_process::spawn({TOLLGATE_PROXY_TESTBED, dir_.file("config")}, {.output_file = dir_.file("out.log"), .env = {}, .run_as_user = {}, .working_dir = {}});
+  if (!wait_for_file(dir_.file("port"), std::chrono::seconds(10))) {
+    ADD_FAILURE() << "proxy testbed did not start: " << output();
+    return;
+  }
+  port_ = static_cast<std::uint16_t>(std::stoul(slurp(dir_.file("port"))));
+}
+
+proxy_process::~proxy_process() {
+  if (process_.pid() > 0) process_.stop(SIGKILL, std::chrono::seconds(5));
+}
+
+void proxy_process::write_config(const std::vector<std::string>& lines) {
+  std::ofstream out(dir_.file("config.tmp"));
+  out << "listen=127.0.0.1:0\nio_threads=2\n"
+      << "user=alice:alice-pw:engineering,staff\nuser=bob:bob-pw:sales\n"
+      << "head_timeout_ms=5000\nidle_timeout_ms=5000\nconnect_timeout_ms=2000\n"
+      << "tunnel_idle_timeout_ms=10000\nshutdown_grace_ms=5000\n"
+      << "support_contact=helpdesk@example.com\n"
+      << "audit_file=" << dir_.file("audit.jsonl") << "\n"
+      << "port_file=" << dir_.file("port") << "\n"
+      << "metrics_file=" << dir_.file("metrics") << "\n";
+  if (allow_loopback_) out << "allow_cidr=127.0.0.1/32\n";
+  for (const auto& l : lines) out << l << "\n";
+  out.close();
+  std::rename(dir_.file("config.tmp").c_str(), dir_.file("config").c_str());
+}
+
+std::vector<std::string> proxy_process::audit(std::size_t at_least, std::chrono::milliseconds wait) const {
+  const auto end = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    std::vector<std::string> lines;
+    std::istringstream in(slurp(dir_.file("audit.jsonl")));
+    for (std::string l; std::getline(in, l);) {
+      if (!l.empty()) lines.push_back(l);
+    }
+    if (lines.size() >= at_least || std::chrono::steady_clock::now() >= end) return lines;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void proxy_process::reload(const std::vector<std::string>& lines) {
+  write_config(lines);
+  ++reloads_;
+  ::kill(process_.pid(), SIGHUP);
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < end) {
+    const auto out = output();
+    std::size_t count = 0;
+    for (auto pos = out.find("reloaded"); pos != std::string::npos; pos = out.find("reloaded", pos + 1)) ++count;
+    if (count >= static_cast<std::size_t>(reloads_)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // posted to the io threads
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "reload not acknowledged";
+}
+
+std::string proxy_process::metrics() {
+  std::remove(dir_.file("metrics").c_str());
+  ::kill(process_.pid(), SIGUSR1);
+  if (!wait_for_file(dir_.file("metrics"), std::chrono::seconds(5))) return {};
+  return slurp(dir_.file("metrics"));
+}
+
+int proxy_process::terminate(std::chrono::milliseconds wait) {
+  ::kill(process_.pid(), SIGTERM);
+  return process_.wait(wait);
+}
+
+std::string proxy_process::output() const { return slurp(dir_.file("out.log")); }
+
+command_result curl(const proxy_process& proxy, std::vector<std::string> args, const std::string& user) {
+  std::vector<std::string> argv{"curl", "-sS", "--max-time", "60", "-x", proxy.proxy_url()};
+  if (!user.empty()) {
+    argv.push_back("-U");
+    argv.push_back(user);
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, std::chrono::seconds(90));
+}
+
+raw_client::raw_client(std::uint16_t port, std::chrono::milliseconds timeout) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{};
+  tv.tv_sec = static_cast<long>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<long>((timeout.count() % 1000) * 1000);
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+raw_client::~raw_client() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool raw_client::send(const std::string& bytes) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    const auto n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    off += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+void raw_client::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+bool raw_client::fill() {
+  char b[65536];
+  const auto n = ::recv(fd_, b, sizeof b, 0);
+  if (n <= 0) return false;
+  buffer_.append(b, static_cast<std::size_t>(n));
+  return true;
+}
+
+std::string raw_client::read_response(bool head_request) {
+  std::size_t end;
+  while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    if (!fill()) return {};
+  }
+  std::string head = buffer_.substr(0, end + 4);
+  std::string lower = head;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const int status = status_of(head);
+  std::size_t total = end + 4;
+  const bool no_body = head_request || (status >= 100 && status < 200) || status == 204 || status == 304;
+  if (!no_body) {
+    if (auto cl = lower.find("\ncontent-length:"); cl != std::string::npos) {
+      total += std::stoul(lower.substr(cl + 16));
+      while (buffer_.size() < total) {
+        if (!fill()) break;
+      }
+    } else if (lower.find("transfer-encoding: chunked") != std::string::npos) {
+      // Walk chunks until the last one.
+      std::size_t pos = total;
+      for (;;) {
+        std::size_t eol;
+        while ((eol = buffer_.find("\r\n", pos)) == std::string::npos) {
+          if (!fill()) return buffer_;
+        }
+        const auto size = std::stoul(buffer_.substr(pos, eol - pos), nullptr, 16);
+        pos = eol + 2 + size + 2;
+        while (buffer_.size() < pos) {
+          if (!fill()) return buffer_;
+        }
+        if (size == 0) break;
+      }
+      total = pos;
+    } else if (lower.find("\nconnection: close") != std::string::npos) {
+      // Close-delimited body.
+      while (fill()) {
+      }
+      total = buffer_.size();
+    }  // else: no body (e.g. 200 to CONNECT)
+  }
+  total = std::min(total, buffer_.size());
+  std::string out = buffer_.substr(0, total);
+  buffer_.erase(0, total);
+  return out;
+}
+
+std::string raw_client::read_until_close() {
+  while (fill()) {
+  }
+  std::string out;
+  out.swap(buffer_);
+  return out;
+}
+
+bool raw_client::closed_within(std::chrono::milliseconds within) {
+  const auto end = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < end) {
+    char b[4096];
+    const auto n = ::recv(fd_, b, sizeof b, 0);
+    if (n == 0) return true;
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) continue;  // receive timeout tick
+      return errno == ECONNRESET;
+    }
+    buffer_.append(b, static_cast<std::size_t>(n));
+  }
+  return false;
+}
+
+std::string basic(const std::string& up) {
+  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned val = 0;
+  int bits = -6;
+  for (unsigned char c : up) {
+    val = (val << 8) + c;
+    bits += 8;
+    while (bits >= 0) {
+      out.push_back(tbl[(val >> bits) & 0x3F]);
+      bits -= 6;
+    }
+  }
+  if (bits > -6) out.push_back(tbl[((val << 8) >> (bits + 8)) & 0x3F]);
+  while (out.size() % 4) out.push_back('=');
+  return "Basic " + out;
+}
+
+int status_of(const std::string& response) {
+  if (response.size() < 12 || response.compare(0, 5, "HTTP/") != 0) return 0;
+  return std::atoi(response.c_str() + 9);
+}
+
+std::string json_field(const std::string& line, const std::string& key) {
+  const auto k = "\"" + key + "\":";
+  const auto pos = line.find(k);
+  if (pos == std::string::npos) return {};
+  auto start = pos + k.size();
+  if (line[start] == '"') {
+    const auto end = line.find('"', start + 1);
+    return line.substr(start + 1, end - start - 1);
+  }
+  const auto end = line.find_first_of(",}", start);
+  return line.substr(start, end - start);
+}
+
+}  // namespace tollgate::testing::proxy
