@@ -73,8 +73,11 @@ struct policy_watcher::state {
   }
 
   void report(const std::string& what) {
-    spdlog::error("policy watcher: {}", what);
-    if (options.on_error) options.on_error(what);
+    if (options.on_error) {
+      options.on_error(what);
+    } else {
+      spdlog::error("policy watcher: {}", what);
+    }
   }
 
   // Loads, compiles and installs the rules unless this version is installed already.
@@ -95,8 +98,11 @@ struct policy_watcher::state {
     auto policy = std::get<std::shared_ptr<const compiled_policy>>(std::move(compiled));
     engine->install(policy);
     version.store(policy->version());
-    spdlog::info("policy version {} installed: {} rules ({} enabled)", policy->version(), count, policy->rule_count());
-    if (options.on_swap) options.on_swap(*policy);
+    if (options.on_swap) {
+      options.on_swap(*policy);
+    } else {
+      spdlog::info("policy version {} installed: {} rules ({} enabled)", policy->version(), count, policy->rule_count());
+    }
     {
       std::lock_guard lock(mutex);
       loaded = true;

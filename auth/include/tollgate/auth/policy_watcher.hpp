@@ -19,8 +19,10 @@ struct policy_watcher_options {
   std::chrono::milliseconds reconnect_min{std::chrono::milliseconds(250)};
   std::chrono::milliseconds reconnect_max{std::chrono::seconds(10)};
   /// Called on the watcher thread after each swap (e.g. set the `policy_rules` gauge).
+  /// Unset: the swap is logged (spdlog info).
   std::function<void(const compiled_policy&)> on_swap;
   /// Called on the watcher thread when loading fails (connection lost, invalid rules).
+  /// Unset: the failure is logged (spdlog error).
   std::function<void(std::string_view)> on_error;
 };
 
