@@ -1,0 +1,148 @@
+#include "audit_sql.hpp"
+#include "pg_pool.hpp"
+#include "time_format.hpp"
+#include "tollgate/admin_api/postgres.hpp"
+
+#include <boost/json/parse.hpp>
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include <stdexcept>
+
+namespace tollgate::admin_api {
+
+namespace {
+
+constexpr std::size_t export_batch = 1000;
+
+std::vector<std::uint8_t> from_hex(const std::string& hex) {
+  std::vector<std::uint8_t> out;
+  out.reserve(hex.size() / 2);
+  const auto nibble = [](char c) -> std::uint8_t {
+    if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0');
+    if (c >= 'a' && c <= 'f') return static_cast<std::uint8_t>(c - 'a' + 10);
+    return 0;
+  };
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  return out;
+}
+
+template <class T>
+T or_default(const pqxx::field& f) {
+  return f.is_null() ? T{} : f.as<T>();
+}
+
+template <class T>
+std::optional<T> or_null(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+audit::audit_record read_row(const pqxx::row& row) {
+  audit::audit_record r;
+  r.ts = from_unix_micros(row["ts_us"].as<std::int64_t>());
+  r.instance = row["instance"].as<std::string>();
+  r.seq = row["seq"].as<std::int64_t>();
+  const auto event = row["event"].as<std::string>();
+  r.event = event == "tunnel_open"    ? audit::audit_event::tunnel_open
+            : event == "tunnel_close" ? audit::audit_event::tunnel_close
+                                      : audit::audit_event::request;
+  r.client_ip = or_default<std::string>(row["client_ip"]);
+  r.client_port = static_cast<std::uint16_t>(or_default<int>(row["client_port"]));
+  r.username = or_default<std::string>(row["username"]);
+  for (const auto& g : boost::json::parse(row["groups"].as<std::string>()).as_array())
+    if (g.is_string()) r.groups.emplace_back(g.as_string());
+  r.method = or_default<std::string>(row["method"]);
+  r.scheme = or_default<std::string>(row["scheme"]);
+  r.host = or_default<std::string>(row["host"]);
+  r.port = static_cast<std::uint16_t>(or_default<int>(row["port"]));
+  r.path = or_default<std::string>(row["path"]);
+  r.status = or_default<int>(row["status"]);
+  r.decision = row["decision"].as<std::string>();
+  r.rule_id = or_null<std::int64_t>(row["rule_id"]);
+  r.would_rule_id = or_null<std::int64_t>(row["would_rule_id"]);
+  r.policy_version = or_default<std::int64_t>(row["policy_version"]);
+  r.bytes_up = or_default<std::uint64_t>(row["bytes_up"]);
+  r.bytes_down = or_default<std::uint64_t>(row["bytes_down"]);
+  r.duration_us = or_default<std::uint64_t>(row["duration_us"]);
+  r.upstream_ip = or_default<std::string>(row["upstream_ip"]);
+  r.user_agent = or_default<std::string>(row["user_agent"]);
+  r.error = or_default<std::string>(row["error"]);
+  r.prev_hash = from_hex(or_default<std::string>(row["prev_hash"]));
+  r.hash = from_hex(or_default<std::string>(row["hash"]));
+  return r;
+}
+
+class pg_audit_queries final : public audit_queries {
+ public:
+  pg_audit_queries(std::string dsn, std::size_t max) : pool_(std::move(dsn), max) {}
+
+  audit_page search(const audit_filter& f, const std::optional<audit_cursor>& after, std::size_t limit) override {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction t(*conn);
+    t.exec("SET LOCAL statement_timeout = '30s'");
+    const auto rows = t.exec(audit_search_sql(f, after, limit, quoter(t)));
+    t.commit();
+    conn.healthy();
+    audit_page page;
+    for (std::size_t i = 0; i < rows.size() && i < limit; ++i) page.items.push_back(read_row(rows[static_cast<int>(i)]));
+    if (rows.size() > limit && !page.items.empty()) {
+      const auto& last = page.items.back();
+      page.next = audit_cursor{to_unix_micros(last.ts), last.instance, last.seq};
+    }
+    return page;
+  }
+
+  void export_rows(const audit_filter& f,
+                   const std::function<bool(std::span<const audit::audit_record>)>& sink) override {
+    auto conn = pool_.acquire();
+    {
+      // A server-side cursor: PostgreSQL hands over 1000 rows at a time, so neither
+      // side ever holds the whole result.
+      pqxx::read_transaction t(*conn);
+      t.exec("DECLARE audit_export NO SCROLL CURSOR FOR " + audit_export_sql(f, quoter(t)));
+      std::vector<audit::audit_record> batch;
+      batch.reserve(export_batch);
+      for (;;) {
+        const auto rows = t.exec("FETCH " + std::to_string(export_batch) + " FROM audit_export");
+        if (rows.empty()) break;
+        batch.clear();
+        for (const auto& row : rows) batch.push_back(read_row(row));
+        if (!sink(batch)) break;
+      }
+      t.exec("CLOSE audit_export");
+      t.commit();
+    }
+    conn.healthy();
+  }
+
+  std::vector<top_entry> top(top_by by, time_point from, time_point to, std::size_t limit) override {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction t(*conn);
+    t.exec("SET LOCAL statement_timeout = '30s'");
+    const auto rows = t.exec(audit_top_sql(by, from, to, limit, quoter(t)));
+    t.commit();
+    conn.healthy();
+    std::vector<top_entry> out;
+    for (const auto& row : rows)
+      out.push_back({row["key"].as<std::string>(), row["requests"].as<std::uint64_t>(),
+                     row["bytes_up"].as<std::uint64_t>(), row["bytes_down"].as<std::uint64_t>()});
+    return out;
+  }
+
+ private:
+  static sql_quote quoter(pqxx::transaction_base& t) {
+    return [&t](std::string_view s) { return t.quote(std::string(s)); };
+  }
+
+  pg_pool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<audit_queries> make_pg_audit_queries(std::string dsn, std::size_t max_connections) {
+  return std::make_unique<pg_audit_queries>(std::move(dsn), max_connections);
+}
+
+}  // namespace tollgate::admin_api
