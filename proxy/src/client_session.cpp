@@ -36,6 +36,7 @@ client_session::client_session(worker& w, boost::asio::ip::tcp::socket socket)
       opts_(w.opts()),
       client_(std::move(socket)),
       timer_(w.context()) {
+  client_buf_.reserve(4 * 1024);  // request bodies are read in pieces this size, not 512 bytes
   error_code ec;
   remote_ = client_.socket().remote_endpoint(ec);
   client_ip_ = remote_.address().to_string();
@@ -44,6 +45,8 @@ client_session::client_session(worker& w, boost::asio::ip::tcp::socket socket)
 }
 
 client_session::~client_session() {
+  release_relay();
+  worker_.buffers().release(std::move(tunnel_buf_));
   if (record_pending_) finish_request(rec_.status != 0 ? rec_.status : 0, "error", "connection closed");
   if (counted_tunnel_) {
     shared_.m.active_tunnel.Decrement();
@@ -82,7 +85,10 @@ void client_session::read_head() {
     return;
   }
   if (!first_request_ && client_buf_.size() != 0) head_deadline_ = clock::now() + opts_->head_timeout;
-  if (client_buf_.size() == 0 && client_buf_.capacity() > 64 * 1024) client_buf_.shrink_to_fit();
+  if (client_buf_.size() == 0 && client_buf_.capacity() > 64 * 1024) {
+    client_buf_.shrink_to_fit();
+    client_buf_.reserve(4 * 1024);
+  }
   process_buffer();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 #include "connection_registry.hpp"
+#include "buffer_pool.hpp"
 #include "head_scan.hpp"
 #include "tollgate/audit/audit_record.hpp"
 #include "tollgate/auth/authenticator.hpp"
@@ -81,6 +82,9 @@ class client_session final : public tracked_connection, public std::enable_share
   void write_response();
   void on_response_written(boost::system::error_code ec, std::size_t n);
   void response_done();
+  void start_raw_response();
+  void raw_read();
+  void on_raw_written(boost::system::error_code ec, std::size_t n);
   void upstream_failed(boost::system::error_code ec, std::string_view during);
 
   // CONNECT tunnel (client_session_tunnel.cpp)
@@ -141,9 +145,17 @@ class client_session final : public tracked_connection, public std::enable_share
   bool request_prepared_ = false;
 
   // Body relay and tunnel buffers.
-  static constexpr std::size_t relay_size = 16 * 1024;
-  std::array<char, relay_size> relay_buf_;
-  std::unique_ptr<std::array<char, relay_size>> tunnel_buf_;  // the second direction
+  // Relay buffers come from the worker's pool while a body or tunnel moves.
+  static constexpr std::size_t relay_size = buffer_pool::block_size;
+  char* relay();
+  void release_relay();
+  buffer_pool::block relay_;
+  buffer_pool::block tunnel_buf_;  // the second direction of a tunnel
+  std::array<char, 2048> drain_buf_;  // lingering close
+  std::string head_text_;             // response head, serialised for the raw path
+  std::uint64_t raw_left_ = 0;        // identity response body bytes still to relay
+  std::size_t raw_consume_ = 0;       // bytes of up_->buffer in the write in flight
+  bool raw_mode_ = false;
   boost::asio::steady_timer timer_;
   clock::time_point last_activity_{};
   int tunnel_open_directions_ = 0;

@@ -186,7 +186,7 @@ void client_session::connect() {
     key.append(rec_.upstream_ip).push_back('|');
     key.append(std::to_string(facts_.port));
     if (!retried_) {
-      up_ = worker_.pool().take(key, clock::now());
+      up_ = worker_.pool().take(key, clock::now(), !req_p_->is_done());
       if (up_) {
         send_request();
         return;

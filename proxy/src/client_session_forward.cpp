@@ -6,6 +6,8 @@
 #include "worker.hpp"
 
 #include <boost/asio/write.hpp>
+
+#include <array>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
@@ -23,6 +25,26 @@ constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::uint32_t max_response_head = 64 * 1024;
 
 bool is_no_body_status(unsigned code) { return (code >= 100 && code < 200) || code == 204 || code == 304; }
+
+// The response head as it goes to the client (HTTP/1.1, fields as transformed).
+void serialize_head(const http::response_header<>& h, std::string& out) {
+  out.clear();
+  const unsigned code = h.result_int();
+  out.append("HTTP/1.1 ");
+  out.push_back(static_cast<char>('0' + code / 100 % 10));
+  out.push_back(static_cast<char>('0' + code / 10 % 10));
+  out.push_back(static_cast<char>('0' + code % 10));
+  out.push_back(' ');
+  out.append(h.reason());
+  out.append("\r\n");
+  for (const auto& f : h) {
+    out.append(f.name_string());
+    out.append(": ");
+    out.append(f.value());
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+}
 
 bool is_stale_reuse_error(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
@@ -92,8 +114,8 @@ void client_session::relay_request_body() {
     write_request();
     return;
   }
-  body.data = relay_buf_.data();
-  body.size = relay_buf_.size();
+  body.data = relay();
+  body.size = relay_size;
   client_.expires_after(opts_->idle_timeout);
   http::async_read(client_, client_buf_, *req_p_,
                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_request_body(ec); });
@@ -103,7 +125,7 @@ void client_session::on_request_body(error_code ec) {
   if (closing_) return;
   if (ec == http::error::need_buffer) ec = {};
   auto& body = req_p_->get().body();
-  const std::size_t got = relay_buf_.size() - body.size;
+  const std::size_t got = relay_size - body.size;
   add_up(got);
   rec_.bytes_up += got;
   if (ec) {
@@ -123,7 +145,7 @@ void client_session::on_request_body(error_code ec) {
     }
     return;
   }
-  body.data = relay_buf_.data();
+  body.data = relay_.get();
   body.size = got;
   body.more = !req_p_->is_done();
   write_request();
@@ -252,8 +274,13 @@ void client_session::on_response_header(error_code ec) {
   if (keep && client_version_ < 11) res.set(http::field::connection, "keep-alive");
   client_keep_alive_ = keep;
   rec_.status = static_cast<int>(code);
-  res_sr_.emplace(res);
   response_started_ = true;
+  raw_mode_ = false;
+  if (!no_body && res_p_->content_length() && !res.chunked()) {
+    start_raw_response();
+    return;
+  }
+  res_sr_.emplace(res);
   if (no_body) {
     client_.expires_after(opts_->idle_timeout);
     http::async_write_header(client_, *res_sr_,
@@ -274,8 +301,8 @@ void client_session::relay_response_body() {
     write_response();
     return;
   }
-  body.data = relay_buf_.data();
-  body.size = relay_buf_.size();
+  body.data = relay();
+  body.size = relay_size;
   up_->stream.expires_after(opts_->idle_timeout);
   http::async_read(up_->stream, up_->buffer, *res_p_,
                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_response_body(ec); });
@@ -289,8 +316,8 @@ void client_session::on_response_body(error_code ec) {
     return;
   }
   auto& body = res_p_->get().body();
-  body.size = relay_buf_.size() - body.size;
-  body.data = relay_buf_.data();
+  body.size = relay_size - body.size;
+  body.data = relay_.get();
   body.more = !res_p_->is_done();
   write_response();
 }
@@ -322,8 +349,59 @@ void client_session::on_response_written(error_code ec, std::size_t n) {
   response_done();
 }
 
+// Identity body of known length (the common case): relayed as raw bytes, without the
+// parser's copy, the head and the first body bytes in one write, then 64 KiB reads.
+void client_session::start_raw_response() {
+  raw_mode_ = true;
+  serialize_head(res_p_->get(), head_text_);
+  raw_left_ = *res_p_->content_length();
+  const auto buffered = static_cast<std::size_t>(std::min<std::uint64_t>(raw_left_, up_->buffer.size()));
+  raw_left_ -= buffered;
+  raw_consume_ = buffered;
+  const std::array<boost::asio::const_buffer, 2> parts{boost::asio::buffer(head_text_),
+                                                       boost::asio::buffer(up_->buffer.cdata().data(), buffered)};
+  client_.expires_after(opts_->idle_timeout);
+  boost::asio::async_write(client_, parts, beast::bind_front_handler(&client_session::on_raw_written, shared_from_this()));
+}
+
+void client_session::raw_read() {
+  up_->stream.expires_after(opts_->idle_timeout);
+  const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(raw_left_, relay_size));
+  up_->stream.async_read_some(boost::asio::buffer(relay(), want), [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (self->closing_) return;
+    if (ec) {
+      self->upstream_failed(ec == boost::asio::error::eof ? http::error::partial_message : ec, "reading the response body");
+      return;
+    }
+    self->raw_left_ -= n;
+    self->client_.expires_after(self->opts_->idle_timeout);
+    boost::asio::async_write(self->client_, boost::asio::buffer(self->relay_.get(), n),
+                             beast::bind_front_handler(&client_session::on_raw_written, self));
+  });
+}
+
+void client_session::on_raw_written(error_code ec, std::size_t n) {
+  if (closing_) return;
+  add_down(n);
+  rec_.bytes_down += n;
+  if (ec) {
+    up_.reset();
+    finish_request(rec_.status, "allow", "client went away during the response: " + ec.message());
+    close_everything();
+    return;
+  }
+  up_->buffer.consume(raw_consume_);
+  raw_consume_ = 0;
+  if (raw_left_ == 0) {
+    response_done();
+    return;
+  }
+  raw_read();
+}
+
 void client_session::response_done() {
-  const bool reusable = upstream_keep_alive_ && res_p_->is_done() && req_sr_->is_done() && up_;
+  const bool response_complete = raw_mode_ ? raw_left_ == 0 && up_ && up_->buffer.size() == 0 : res_p_->is_done();
+  const bool reusable = upstream_keep_alive_ && response_complete && req_sr_->is_done() && up_;
   if (reusable) {
     worker_.pool().put(std::move(up_), opts_->upstream_idle_per_host, clock::now());
   } else {

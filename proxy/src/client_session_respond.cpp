@@ -83,7 +83,15 @@ void client_session::finish_request(int status, std::string_view decision, std::
   rec_ = {};
 }
 
+char* client_session::relay() {
+  if (!relay_) relay_ = worker_.buffers().acquire();
+  return relay_.get();
+}
+
+void client_session::release_relay() { worker_.buffers().release(std::move(relay_)); }
+
 void client_session::next_request_or_close(bool keep_alive) {
+  release_relay();
   if (keep_alive && !closing_) {
     req_sr_.reset();
     res_sr_.reset();
@@ -113,10 +121,10 @@ void client_session::lingering_close() {
         self->close_everything();
         return;
       }
-      self->client_.async_read_some(boost::asio::buffer(self->relay_buf_), std::move(*this));
+      self->client_.async_read_some(boost::asio::buffer(self->drain_buf_), std::move(*this));
     }
   };
-  client_.async_read_some(boost::asio::buffer(relay_buf_), drain{shared_from_this(), drained});
+  client_.async_read_some(boost::asio::buffer(drain_buf_), drain{shared_from_this(), drained});
 }
 
 }  // namespace tollgate::proxy::detail

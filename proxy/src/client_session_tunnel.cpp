@@ -31,7 +31,8 @@ void client_session::open_tunnel() {
   rec_.status = 200;
   rec_.bytes_up = 0;  // tunnel_close counts the bytes that crossed the tunnel
   rec_.bytes_down = 0;
-  tunnel_buf_ = std::make_unique<std::array<char, relay_size>>();
+  relay();
+  tunnel_buf_ = worker_.buffers().acquire();
 
   client_.expires_never();
   up_->stream.expires_never();
@@ -48,7 +49,7 @@ void client_session::open_tunnel() {
                              // Bytes the client sent right behind the CONNECT head go first.
                              if (self->client_buf_.size() > 0) {
                                const std::size_t n0 = std::min(self->client_buf_.size(), relay_size);
-                               std::memcpy(self->tunnel_buf_->data(), self->client_buf_.cdata().data(), n0);
+                               std::memcpy(self->tunnel_buf_.get(), self->client_buf_.cdata().data(), n0);
                                self->client_buf_.consume(n0);
                                self->tunnel_write(true, n0);
                              } else {
@@ -58,10 +59,10 @@ void client_session::open_tunnel() {
                            });
 }
 
-// upward: client to origin (tunnel_buf_); downward: origin to client (relay_buf_).
+// upward: client to origin (tunnel_buf_); downward: origin to client (relay_).
 void client_session::tunnel_read(bool upward) {
   auto& from = upward ? client_.socket() : up_->stream.socket();
-  char* buf = upward ? tunnel_buf_->data() : relay_buf_.data();
+  char* buf = upward ? tunnel_buf_.get() : relay_.get();
   from.async_read_some(boost::asio::buffer(buf, relay_size),
                        [self = shared_from_this(), upward](error_code ec, std::size_t n) {
                          if (ec) {
@@ -75,7 +76,7 @@ void client_session::tunnel_read(bool upward) {
 void client_session::tunnel_write(bool upward, std::size_t n) {
   if (tunnel_closed_) return;
   auto& to = upward ? up_->stream.socket() : client_.socket();
-  const char* buf = upward ? tunnel_buf_->data() : relay_buf_.data();
+  const char* buf = upward ? tunnel_buf_.get() : relay_.get();
   last_activity_ = clock::now();
   boost::asio::async_write(to, boost::asio::buffer(buf, n), [self = shared_from_this(), upward](error_code ec, std::size_t w) {
     if (upward) {
@@ -93,7 +94,7 @@ void client_session::tunnel_write(bool upward, std::size_t n) {
     if (self->client_buf_.size() > 0 && upward) {
       // Rare: a CONNECT head followed by more than one buffer of early data.
       const std::size_t n0 = std::min(self->client_buf_.size(), relay_size);
-      std::memcpy(self->tunnel_buf_->data(), self->client_buf_.cdata().data(), n0);
+      std::memcpy(self->tunnel_buf_.get(), self->client_buf_.cdata().data(), n0);
       self->client_buf_.consume(n0);
       self->tunnel_write(true, n0);
       return;

@@ -15,14 +15,18 @@ bool idle_socket_usable(boost::asio::ip::tcp::socket& s) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-std::unique_ptr<upstream_connection> upstream_pool::take(std::string_view key, clock::time_point now) {
+std::unique_ptr<upstream_connection> upstream_pool::take(std::string_view key, clock::time_point now, bool probe) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
   while (!list.empty()) {
     auto c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since < max_idle && idle_socket_usable(c->stream.socket())) {
+    // A connection back in the pool for under a second is taken without a probe (one
+    // system call less per request under load); if the origin closed it meanwhile, the
+    // session retries a bodiless request on a fresh connection.
+    const auto idle = now - c->idle_since;
+    if (idle < max_idle && ((!probe && idle < probe_after) || idle_socket_usable(c->stream.socket()))) {
       c->reused = true;
       if (list.empty()) idle_.erase(it);
       return c;

@@ -14,7 +14,11 @@ namespace tollgate::proxy::detail {
 
 /// A connection to an origin server, with the read buffer that belongs to it.
 struct upstream_connection {
-  explicit upstream_connection(boost::asio::any_io_executor ex) : stream(std::move(ex)) {}
+  explicit upstream_connection(boost::asio::any_io_executor ex) : stream(std::move(ex)) {
+    // Beast sizes each read by the free capacity (at least 512 bytes): without room
+    // up front a body would arrive 512 bytes per system call.
+    buffer.reserve(16 * 1024);
+  }
   boost::beast::tcp_stream stream;
   boost::beast::flat_buffer buffer{64 * 1024};  ///< bound: response heads up to 64 KiB
   std::string key;                              ///< pool key: host name + checked endpoint
@@ -29,8 +33,11 @@ class upstream_pool {
  public:
   using clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds max_idle{30};
+  static constexpr std::chrono::milliseconds probe_after{1000};
 
-  std::unique_ptr<upstream_connection> take(std::string_view key, clock::time_point now);
+  /// `probe`: always check the socket (for requests with a body, which cannot be
+  /// retried); otherwise only connections idle for `probe_after` or longer are checked.
+  std::unique_ptr<upstream_connection> take(std::string_view key, clock::time_point now, bool probe);
   void put(std::unique_ptr<upstream_connection> c, std::size_t per_key_limit, clock::time_point now);
   /// Drops expired and closed entries (called from a periodic timer).
   void sweep(clock::time_point now);

@@ -1,4 +1,5 @@
 #pragma once
+#include "buffer_pool.hpp"
 #include "connection_registry.hpp"
 #include "dns_cache.hpp"
 #include "metrics.hpp"
@@ -42,6 +43,7 @@ class worker {
   void set_options(std::shared_ptr<const options> next);
 
   dns_cache& dns() { return dns_; }
+  buffer_pool& buffers() { return buffers_; }
   upstream_pool& pool() { return pool_; }
   connection_registry& registry() { return registry_; }
   boost::asio::ip::tcp::resolver& resolver() { return resolver_; }
@@ -60,6 +62,7 @@ class worker {
   shared_state& shared_;
   connection_registry registry_;  // outlives ioc_: sessions unregister when their handlers die
   dns_cache dns_;
+  buffer_pool buffers_;  // outlives ioc_: sessions hand their buffers back when they die
   std::shared_ptr<const options> opts_;
   boost::asio::io_context ioc_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
