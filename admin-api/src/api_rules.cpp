@@ -12,7 +12,12 @@ api_response rule_response(unsigned status, const auth::rule& r) {
   return res;
 }
 
+actor actor_of(const api_request& req) {
+  return actor{req.who.name, std::string(to_string(req.who.level)), req.client_ip};
+}
+
 api_response validation_failed(const std::vector<auth::rule_problem>& problems) {
+  if (problems.empty()) return error_response(422, "validation_failed", "the rule was refused", {{"field", ""}});
   boost::json::array list;
   for (const auto& p : problems) list.push_back({{"field", p.field}, {"message", p.message}});
   const auto& first = problems.front();
@@ -62,8 +67,13 @@ api_response api::rules_create(const api_request& req) {
   if (auto* err = std::get_if<api_response>(&read)) return std::move(*err);
   auto& r = std::get<auth::rule>(read);
   r.id = 0;
-  const auto stored = svc_.rules.create(r);
-  record_action(req, "rule.create", "rule/" + std::to_string(stored.id), std::nullopt, auth::rule_to_json(stored));
+  const auto result = svc_.rules.create(r, actor_of(req));
+  if (result.status == rule_write_status::invalid) return validation_failed(result.problems);
+  if (result.status != rule_write_status::ok || !result.rule)
+    return error_response(503, "unavailable", "the rule store did not store the rule");
+  const auto& stored = *result.rule;
+  if (!svc_.rules.records_changes)
+    record_action(req, "rule.create", "rule/" + std::to_string(stored.id), std::nullopt, auth::rule_to_json(stored));
   auto res = rule_response(201, stored);
   res.headers.emplace_back("Location", "/api/v1/rules/" + std::to_string(stored.id));
   return res;
@@ -80,18 +90,21 @@ api_response api::rule_replace(const api_request& req, std::int64_t id) {
   r.id = id;
   const auto before = svc_.rules.get(id);
   if (!before) return rule_not_found(id);
-  const auto result = svc_.rules.update(r, std::get<std::optional<std::int64_t>>(expected));
+  const auto result = svc_.rules.update(r, std::get<std::optional<std::int64_t>>(expected), actor_of(req));
   switch (result.status) {
     case rule_write_status::not_found:
       return rule_not_found(id);
     case rule_write_status::conflict:
       return stale(result.rule);
+    case rule_write_status::invalid:
+      return validation_failed(result.problems);
     case rule_write_status::ok:
       break;
   }
   const auto& after = result.rule ? *result.rule : r;
-  record_action(req, "rule.update", "rule/" + std::to_string(id), auth::rule_to_json(*before),
-                auth::rule_to_json(after));
+  if (!svc_.rules.records_changes)
+    record_action(req, "rule.update", "rule/" + std::to_string(id), auth::rule_to_json(*before),
+                  auth::rule_to_json(after));
   return rule_response(200, after);
 }
 
@@ -99,16 +112,19 @@ api_response api::rule_delete(const api_request& req, std::int64_t id) {
   if (!svc_.rules.remove) return error_response(503, "not_available", "the rule store is not available");
   auto expected = parse_if_match(req.if_match);
   if (auto* err = std::get_if<api_response>(&expected)) return std::move(*err);
-  const auto result = svc_.rules.remove(id, std::get<std::optional<std::int64_t>>(expected));
+  const auto result = svc_.rules.remove(id, std::get<std::optional<std::int64_t>>(expected), actor_of(req));
   switch (result.status) {
     case rule_write_status::not_found:
       return rule_not_found(id);
     case rule_write_status::conflict:
       return stale(result.rule);
+    case rule_write_status::invalid:
+      return validation_failed(result.problems);
     case rule_write_status::ok:
       break;
   }
-  record_action(req, "rule.delete", "rule/" + std::to_string(id),
+  if (!svc_.rules.records_changes)
+    record_action(req, "rule.delete", "rule/" + std::to_string(id),
                 result.rule ? std::optional<boost::json::value>(auth::rule_to_json(*result.rule)) : std::nullopt,
                 std::nullopt);
   api_response res;

@@ -9,8 +9,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/throw_exception.hpp>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -89,12 +87,6 @@ class server::impl {
     acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) return fail("listen");
 
-    prometheus::BuildGauge()
-        .Name("tollgate_build_info")
-        .Help("Build of the running tollgate; the value is always 1")
-        .Register(state_->svc.registry)
-        .Add({{"version", state_->svc.version.empty() ? "unknown" : state_->svc.version}})
-        .Set(1);
     return {};
   }
 

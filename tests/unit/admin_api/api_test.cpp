@@ -124,6 +124,26 @@ TEST_F(Api, StaleIfMatchIs412AndChangesNothing) {
   EXPECT_EQ(world.log.actions[2].before->at("comment").as_string(), "v2");
 }
 
+TEST_F(Api, StoresThatRecordChangesAreNotRecordedTwice) {
+  svc.rules.records_changes = true;
+  const auto r = call(verb::post, "/api/v1/rules", R"({"action": "deny"})");
+  ASSERT_EQ(r.status, 201u);
+  EXPECT_TRUE(world.log.actions.empty());
+  ASSERT_EQ(world.store.actors.size(), 1u);
+  EXPECT_EQ(world.store.actors[0].name, "carol");
+  EXPECT_EQ(world.store.actors[0].role, "admin");
+  EXPECT_EQ(world.store.actors[0].client_ip, "192.0.2.7");
+}
+
+TEST_F(Api, StoreRefusalsAre422) {
+  svc.rules.create = [](const auth::rule&, const actor&) {
+    return rule_write_result{rule_write_status::invalid, std::nullopt, {{"hosts[0]", "not allowed here"}}};
+  };
+  const auto r = call(verb::post, "/api/v1/rules", R"({"action": "deny"})");
+  ASSERT_EQ(r.status, 422u);
+  EXPECT_EQ(json(r).at("error").at("field").as_string(), "hosts[0]");
+}
+
 TEST_F(Api, MissingRulesAre404) {
   EXPECT_EQ(call(verb::get, "/api/v1/rules/99").status, 404u);
   EXPECT_EQ(call(verb::put, "/api/v1/rules/99", R"({"action": "deny"})").status, 404u);
@@ -252,6 +272,8 @@ TEST_F(Api, VerifyConnectionsAndTop) {
   EXPECT_FALSE(body.at("intact").as_bool());
   EXPECT_TRUE(body.at("instances").as_array()[0].at("break").is_null());
   EXPECT_EQ(body.at("instances").as_array()[1].at("break").at("seq").as_int64(), 3);
+  world.verify_error = "connection refused";
+  EXPECT_EQ(call(verb::get, "/api/v1/audit/verify", {}, {}, role::auditor).status, 503u);
   body = json(call(verb::get, "/api/v1/connections", {}, {}, role::auditor));
   const auto& c = body.at("items").as_array()[0];
   EXPECT_EQ(c.at("destination").as_string(), "example.com:443");

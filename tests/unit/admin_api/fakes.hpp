@@ -64,6 +64,7 @@ class fake_rule_store {
   std::map<std::int64_t, auth::rule> rules;
   std::int64_t next_id = 1;
   bool down = false;
+  std::vector<actor> actors;
 
   rule_operations operations() {
     rule_operations ops;
@@ -80,15 +81,17 @@ class fake_rule_store {
       if (it == rules.end()) return std::nullopt;
       return it->second;
     };
-    ops.create = [this](const auth::rule& r) {
+    ops.create = [this](const auth::rule& r, const actor& who) {
       check();
+      actors.push_back(who);
       auto stored = r;
       stored.id = next_id++;
       stored.version = 1;
       rules[stored.id] = stored;
-      return stored;
+      return rule_write_result{rule_write_status::ok, stored, {}};
     };
-    ops.update = [this](const auth::rule& r, std::optional<std::int64_t> expected) {
+    ops.update = [this](const auth::rule& r, std::optional<std::int64_t> expected, const actor& who) {
+      actors.push_back(who);
       check();
       const auto it = rules.find(r.id);
       if (it == rules.end()) return rule_write_result{rule_write_status::not_found, std::nullopt};
@@ -98,7 +101,8 @@ class fake_rule_store {
       it->second = stored;
       return rule_write_result{rule_write_status::ok, stored};
     };
-    ops.remove = [this](std::int64_t id, std::optional<std::int64_t> expected) {
+    ops.remove = [this](std::int64_t id, std::optional<std::int64_t> expected, const actor& who) {
+      actors.push_back(who);
       check();
       const auto it = rules.find(id);
       if (it == rules.end()) return rule_write_result{rule_write_status::not_found, std::nullopt};
@@ -184,9 +188,10 @@ struct fake_world {
   readiness ready_state{true, dependency_state::ok, dependency_state::ok, dependency_state::ok};
   reload_outcome reload_result{true, {}};
   int reloads = 0;
+  std::string verify_error;
 
   services make_services() {
-    services s{.authenticator = authn, .registry = registry, .version = "1.2.3-test"};
+    services s{.authenticator = authn, .registry = registry};
     s.rules = store.operations();
     s.decide = [](const identity& who, const request_facts& f) {
       auth::decision d;
@@ -203,8 +208,10 @@ struct fake_world {
       return it->second.groups;
     };
     s.audit = &audit;
-    s.verify_audit = [] {
-      return verify_report{false, {{"a", 10, 10, std::nullopt}, {"b", 5, 5, chain_break{3, "hash mismatch"}}}};
+    s.verify_audit = [this]() -> std::variant<audit::verify_report, std::string> {
+      if (!verify_error.empty()) return verify_error;
+      return audit::verify_report{
+          false, {{"a", 10, 10, std::nullopt}, {"b", 5, 5, audit::chain_break{3, "hash mismatch"}}}};
     };
     s.actions = &log;
     s.connections = [] {

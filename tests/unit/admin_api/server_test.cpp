@@ -183,7 +183,7 @@ TEST_F(Server, MetricsOpenOrTokenProtected) {
   start();
   auto r = call(http::verb::get, "/metrics");
   EXPECT_EQ(r.status, 200u);
-  EXPECT_NE(r.body.find("tollgate_build_info{version=\"1.2.3-test\"} 1"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("# TYPE tollgate_admin_actions_unrecorded_total counter"), std::string::npos) << r.body;
   srv->stop();
   srv.reset();
   options o;

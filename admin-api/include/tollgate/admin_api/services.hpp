@@ -1,6 +1,7 @@
 #pragma once
 #include "tollgate/admin_api/admin_action_log.hpp"
 #include "tollgate/admin_api/audit_query.hpp"
+#include "tollgate/audit/verify.hpp"
 #include "tollgate/auth/authenticator.hpp"
 #include "tollgate/auth/policy.hpp"
 #include "tollgate/auth/rule.hpp"
@@ -12,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace prometheus {
@@ -41,48 +43,48 @@ struct connection_view {
   std::chrono::milliseconds age{0};
 };
 
-/// Result of the audit hash-chain verification (`GET /api/v1/audit/verify`).
-struct chain_break {
-  std::int64_t seq = 0;
-  std::string reason;
-};
-struct chain_report {
-  std::string instance;
-  std::uint64_t records = 0;
-  std::int64_t last_seq = 0;
-  std::optional<chain_break> broken;
-};
-struct verify_report {
-  bool intact = true;
-  std::vector<chain_report> instances;
-};
-
 /// Result of `POST /api/v1/reload`.
 struct reload_outcome {
   bool ok = false;
   std::vector<std::string> problems;  ///< why the new config was refused (the old one stays)
 };
 
-enum class rule_write_status { ok, not_found, conflict };
+/// Who makes a change through the API.
+struct actor {
+  std::string name;       ///< user name, or "token:<name>"
+  std::string role;       ///< "admin"
+  std::string client_ip;
+};
+
+enum class rule_write_status { ok, not_found, conflict, invalid };
 struct rule_write_result {
   rule_write_status status = rule_write_status::not_found;
-  /// ok: the rule as stored (new version); conflict: the current rule; not_found: empty.
+  /// ok: the rule as stored (create/update) or as it was (remove); conflict: the
+  /// current rule when known; otherwise empty.
   std::optional<auth::rule> rule;
+  std::vector<auth::rule_problem> problems;  ///< invalid: what the store refused
 };
 
 /// The policy store's operations. All block (worker threads) and throw std::exception
-/// when the store is unreachable (answered 503).
+/// when the store is unreachable (answered 503). make_rule_operations() adapts
+/// auth::policy_store.
 struct rule_operations {
   /// Every rule, in decision order.
-  std::function<std::vector<auth::rule>()> list;
-  std::function<std::optional<auth::rule>(std::int64_t id)> get;
-  /// Stores a validated rule (id ignored); returns it with id and version assigned.
-  std::function<auth::rule(const auth::rule&)> create;
+  std::function<std::vector<auth::rule>()> list{};
+  std::function<std::optional<auth::rule>(std::int64_t id)> get{};
+  /// Stores a validated rule (id ignored); ok carries it with id and version assigned.
+  std::function<rule_write_result(const auth::rule& r, const actor& who)> create{};
   /// Replaces rule `r.id` when its version equals `expected_version` (nullopt: any).
-  std::function<rule_write_result(const auth::rule& r, std::optional<std::int64_t> expected_version)> update;
-  /// Deletes rule `id` when its version equals `expected_version` (nullopt: any);
-  /// on ok, `rule` holds what was deleted.
-  std::function<rule_write_result(std::int64_t id, std::optional<std::int64_t> expected_version)> remove;
+  std::function<rule_write_result(const auth::rule& r, std::optional<std::int64_t> expected_version,
+                                  const actor& who)>
+      update{};
+  /// Deletes rule `id` when its version equals `expected_version` (nullopt: any).
+  std::function<rule_write_result(std::int64_t id, std::optional<std::int64_t> expected_version, const actor& who)>
+      remove{};
+  /// True when create/update/remove record the change in `admin_actions` themselves,
+  /// in the change's own transaction (auth::policy_store does); the API then does not
+  /// record rule changes a second time.
+  bool records_changes = false;
 };
 
 /// Everything the admin API works with. References must outlive the server; an
@@ -95,9 +97,8 @@ struct services {
   /// Checks HTTP Basic credentials of administrators and auditors; flush() serves
   /// `POST /api/v1/auth/cache/flush`.
   auth::authenticator& authenticator;
-  /// Served at /metrics (text format). The server also registers `tollgate_build_info`.
+  /// Served at /metrics (text format); the API adds tollgate_admin_actions_unrecorded_total.
   prometheus::Registry& registry;
-  std::string version{};  ///< the build_info{version} label
 
   rule_operations rules{};
   /// The live policy's decision, for the dry run.
@@ -107,7 +108,8 @@ struct services {
   std::function<std::optional<std::vector<std::string>>(const std::string& user)> user_groups{};
 
   audit_queries* audit = nullptr;  ///< search, export, top talkers
-  std::function<verify_report()> verify_audit{};
+  /// Chain verification (audit::verify_audit_chains); a string says why it could not run (503).
+  std::function<std::variant<audit::verify_report, std::string>()> verify_audit{};
   admin_action_log* actions = nullptr;  ///< every admin write is recorded here
 
   std::function<std::vector<connection_view>()> connections{};
