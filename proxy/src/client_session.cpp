@@ -10,6 +10,8 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <algorithm>
+
 namespace tollgate::proxy::detail {
 namespace http = boost::beast::http;
 namespace beast = boost::beast;
@@ -98,6 +100,7 @@ void client_session::process_buffer() {
   switch (scanner_.scan(bytes)) {
     case head_scan_status::complete:
       if (scanner_.head_end() > opts_->max_header_bytes) {
+        begin_record(bytes);
         respond(http::status::request_header_fields_too_large, "error", "request head too large",
                 "The request head is larger than this proxy accepts.");
         return;
@@ -105,10 +108,12 @@ void client_session::process_buffer() {
       on_head(scanner_.head_end());
       return;
     case head_scan_status::bad_byte:
+      begin_record(bytes);
       respond(http::status::bad_request, "error", "NUL, bare CR or bare LF in the request head",
               "Malformed request head.");
       return;
     case head_scan_status::obs_fold:
+      begin_record(bytes);
       respond(http::status::bad_request, "error", "obsolete line folding in the request head",
               "Malformed request head: folded header lines are not accepted.");
       return;
@@ -116,6 +121,7 @@ void client_session::process_buffer() {
       break;
   }
   if (bytes.size() >= opts_->max_header_bytes) {
+    begin_record(bytes);
     respond(http::status::request_header_fields_too_large, "error", "request head too large",
             "The request head is larger than this proxy accepts.");
     return;
@@ -141,12 +147,8 @@ void client_session::on_read_some(error_code ec, std::size_t n) {
   if (ec) {
     if (ec == beast::error::timeout && client_buf_.size() > 0) {
       // Slowloris: part of a head, too slowly. Say so, record it, close.
-      rec_ = {};
-      rec_.ts = std::chrono::system_clock::now();
-      started_ = clock::now();
-      rec_.client_ip = client_ip_;
-      rec_.client_port = remote_.port();
-      record_pending_ = true;
+      const auto data = client_buf_.cdata();
+      begin_record(std::string_view(static_cast<const char*>(data.data()), data.size()));
       respond(http::status::request_timeout, "error", "request head timeout", "The request head took too long.");
       return;
     }
@@ -157,16 +159,28 @@ void client_session::on_read_some(error_code ec, std::size_t n) {
   process_buffer();
 }
 
-void client_session::on_head(std::size_t head_len) {
-  opts_ = worker_.opts();  // a reload applies from the next request on
-  first_request_ = false;
-  waiting_idle_ = false;
+// Opens the audit record of a request (also of one refused before it could be parsed:
+// the method is taken from the raw bytes when it looks like one).
+void client_session::begin_record(std::string_view raw) {
   started_ = clock::now();
   rec_ = {};
   rec_.ts = std::chrono::system_clock::now();
   rec_.client_ip = client_ip_;
   rec_.client_port = remote_.port();
+  rec_.bytes_up = raw.size();
   record_pending_ = true;
+  const auto sp = raw.find(' ');
+  if (sp != std::string_view::npos && sp > 0 && sp <= 16) {
+    const auto m = raw.substr(0, sp);
+    if (std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) rec_.method.assign(m);
+  }
+}
+
+void client_session::on_head(std::size_t head_len) {
+  opts_ = worker_.opts();  // a reload applies from the next request on
+  first_request_ = false;
+  waiting_idle_ = false;
+  begin_record({});
   head_bytes_ = head_len;
   rec_.bytes_up = head_len;
   retried_ = false;

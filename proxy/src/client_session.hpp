@@ -55,6 +55,7 @@ class client_session final : public tracked_connection, public std::enable_share
   void process_buffer();
   void on_read_some(boost::system::error_code ec, std::size_t n);
   void on_head(std::size_t head_len);
+  void begin_record(std::string_view raw);
   bool parse_target();
 
   // Decision (client_session_decide.cpp)

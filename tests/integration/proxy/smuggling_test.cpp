@@ -147,6 +147,17 @@ TEST_F(ProxySmuggling, TooManyHeaderFieldsIs431) {
   expect_rejected(start() + host() + auth() + many + "Content-Length: 0\r\n\r\n", 431);
 }
 
+TEST_F(ProxySmuggling, RejectionsBeforeParsingAreAuditedToo) {
+  const auto before = proxy_->audit().size();
+  expect_rejected(start() + host() + auth() + "X-Folded: a\r\n b\r\nContent-Length: 0\r\n\r\n");
+  expect_rejected(start() + host() + "X-Big: " + std::string(5000, 'a'), 431);
+  const auto after = proxy_->audit(before + 2);
+  ASSERT_EQ(after.size(), before + 2);
+  EXPECT_EQ(json_field(after[before], "status"), "400");
+  EXPECT_EQ(json_field(after[before], "method"), "POST");
+  EXPECT_EQ(json_field(after[before + 1], "status"), "431");
+}
+
 TEST_F(ProxySmuggling, RejectionsAreAudited) {
   const auto before = proxy_->audit().size();
   expect_rejected(start() + host() + auth() + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab");
