@@ -134,6 +134,7 @@ class loader {
       if (!text) return;
       scalars.push_back({std::move(*text), key_line});
     }
+    if (!scalars.empty() && !scalars[0].text.empty()) given_.insert(path);
     const auto before = problems_.size();
     spec.apply(cfg_, scalars, ctx_.at(key_line));
     if (problems_.size() == before) valid_.insert(path);
@@ -168,8 +169,9 @@ class loader {
   }
 
   void check_cross_fields(config& c) {
-    const bool cert = !c.admin.tls_cert_file.empty();
-    const bool key = !c.admin.tls_key_file.empty();
+    // Pairs are judged by what the file gives, so a bad path is not reported twice.
+    const bool cert = given_.count("admin.tls.cert_file") != 0;
+    const bool key = given_.count("admin.tls.key_file") != 0;
     if (cert != key) {
       const auto missing = cert ? "admin.tls.key_file" : "admin.tls.cert_file";
       const auto given = cert ? "admin.tls.cert_file" : "admin.tls.key_file";
@@ -186,8 +188,8 @@ class loader {
       if (!ephemeral && std::find(c.proxy.listen.begin(), c.proxy.listen.end(), a) != c.proxy.listen.end())
         fail("admin.listen", line("admin.listen"), a + " is also a proxy.listen address");
     }
-    const bool signing = !c.audit.signing_key_file.empty();
-    const bool checkpoints = !c.audit.checkpoint_file.empty();
+    const bool signing = given_.count("audit.signing_key_file") != 0;
+    const bool checkpoints = given_.count("audit.checkpoint_file") != 0;
     if (signing && !checkpoints)
       fail("audit.checkpoint_file", line("audit.signing_key_file"),
            "must be set when audit.signing_key_file is (signed checkpoints are written there)");
@@ -216,6 +218,7 @@ class loader {
   std::set<std::string> sections_;
   std::map<std::string, int> lines_;  // every key and section met in the file
   std::set<std::string> valid_;       // keys whose value converted without a problem
+  std::set<std::string> given_;       // keys given a non-empty value, valid or not
 };
 
 bool read_whole_file(const std::string& file, std::string& out, std::string& error) {

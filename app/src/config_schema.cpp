@@ -269,6 +269,14 @@ std::vector<key_spec> build_table() {
   t.push_back(input_file_key("admin.tls.cert_file", TG_FIELD(admin.tls_cert_file)));
   t.push_back(input_file_key("admin.tls.key_file", TG_FIELD(admin.tls_key_file)));
   t.push_back(bool_key("admin.metrics_require_token", TG_FIELD(admin.metrics_require_token)));
+  t.push_back(integer_key("admin.io_threads", TG_FIELD(admin.io_threads), 1, 64));
+  t.push_back(integer_key("admin.worker_threads", TG_FIELD(admin.worker_threads), 1, 256));
+  t.push_back(integer_key("admin.limits.max_connections", TG_FIELD(admin.max_connections), 1, 100'000));
+  t.push_back(size_key("admin.limits.max_header_bytes", TG_FIELD(admin.max_header_bytes), 1024, 1u << 20));
+  t.push_back(size_key("admin.limits.max_body_bytes", TG_FIELD(admin.max_body_bytes), 1024, 1u << 30));
+  t.push_back(duration_key("admin.timeouts.read", TG_FIELD(admin.read_timeout), ms(100), hours(1)));
+  t.push_back(duration_key("admin.timeouts.idle", TG_FIELD(admin.idle_timeout), sec(1), days(1)));
+  t.push_back(duration_key("admin.timeouts.write", TG_FIELD(admin.write_timeout), sec(1), days(1)));
 
   // ldap
   t.push_back(list_key("ldap.uris", "list of LDAP URIs", TG_FIELD(ldap.uris), check_ldap_uri, false));
@@ -290,6 +298,8 @@ std::vector<key_spec> build_table() {
   t.push_back(duration_key("ldap.negative_cache_ttl", TG_FIELD(ldap.negative_cache_ttl), ms(0), hours(1)));
   t.push_back(duration_key("ldap.stale_if_error", TG_FIELD(ldap.stale_if_error), ms(0), days(7)));
   t.push_back(integer_key("ldap.cache_max_entries", TG_FIELD(ldap.cache_max_entries), 1, 100'000'000));
+  t.push_back(integer_key("ldap.max_pending_checks", TG_FIELD(ldap.max_pending_checks), 1, 10'000'000));
+  t.push_back(duration_key("ldap.down_retry_interval", TG_FIELD(ldap.down_retry_interval), ms(0), minutes(10)));
   t.push_back(integer_key("ldap.lockout.threshold", TG_FIELD(ldap.lockout_threshold), 0, 1000));
   t.push_back(duration_key("ldap.lockout.window", TG_FIELD(ldap.lockout_window), sec(1), days(1)));
   t.push_back(duration_key("ldap.lockout.duration", TG_FIELD(ldap.lockout_duration), sec(1), days(1)));

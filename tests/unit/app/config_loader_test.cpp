@@ -130,6 +130,7 @@ TEST(ConfigFixtures, EveryProblemIsReportedAtOnceInLineOrder) {
   EXPECT_TRUE(has_problem(problems, file, 3, "proxy.io_threads", "5000 is out of range (0-1024)"));
   EXPECT_TRUE(has_problem(problems, file, 5, "proxy.limits.max_header_bytes", "unknown size unit"));
   EXPECT_TRUE(has_problem(problems, file, 9, "admin.tls.cert_file", "missing-cert.pem"));
+  EXPECT_TRUE(has_problem(problems, file, 9, "admin.tls.key_file", "must be set together with admin.tls.cert_file"));
   EXPECT_TRUE(has_problem(problems, file, 11, "ldap.uris", "expected an ldap://, ldaps:// or ldapi:// URI"));
   EXPECT_TRUE(has_problem(problems, file, 13, "ldap.bind_password_file", "cannot read"));
   EXPECT_TRUE(has_problem(problems, file, 15, "ldap.user_filter", "must contain {user}"));
@@ -137,7 +138,7 @@ TEST(ConfigFixtures, EveryProblemIsReportedAtOnceInLineOrder) {
   EXPECT_TRUE(has_problem(problems, file, 21, "audit.on_spool_full", "expected block or reject"));
   EXPECT_TRUE(has_problem(problems, file, 24, "policy.default", "expected allow or deny"));
   EXPECT_TRUE(has_problem(problems, file, 25, "surprise", "unknown key"));
-  EXPECT_EQ(problems.size(), 12u) << describe(problems);
+  EXPECT_EQ(problems.size(), 13u) << describe(problems);
   EXPECT_TRUE(std::is_sorted(problems.begin(), problems.end(),
                              [](const auto& a, const auto& b) { return a.line < b.line; }));
 }
@@ -215,9 +216,10 @@ TEST_F(ConfigFile, ValuesReachTheirFields) {
   body b;
   b.proxy = "  io_threads: 3\n  timeouts:\n    shutdown_grace: 2s\n  via: \"\"\n  x_forwarded_for: true\n"
             "  upstream_idle_per_host: 4\n  support_contact: \"it@example.com\"\n  limits:\n    max_body_bytes: 8MiB\n";
-  b.admin = "  admin_groups: []\n  metrics_require_token: true\n";
+  b.admin = "  admin_groups: []\n  metrics_require_token: true\n  io_threads: 2\n  limits:\n    max_body_bytes: 2MiB\n"
+            "  timeouts:\n    write: 5s\n";
   b.ldap += "  nested_group_depth: 0\n  workers: 2\n  stale_if_error: 0s\n  lockout:\n    threshold: 0\n"
-            "    window: 1m\n    duration: 2h\n  cache_max_entries: 50\n";
+            "    window: 1m\n    duration: 2h\n  cache_max_entries: 50\n  max_pending_checks: 7\n  down_retry_interval: 0s\n";
   b.audit = "  instance: \"edge-7\"\n  spool_max_bytes: 512MiB\n  on_spool_full: reject\n  store_query: true\n"
             "  queue_capacity: 10\n  retention_months: 13\n";
   b.policy = "  bootstrap_rules_file: rules.yaml\n";
@@ -232,6 +234,9 @@ TEST_F(ConfigFile, ValuesReachTheirFields) {
   EXPECT_EQ(cfg.proxy.max_body_bytes, 8u << 20);
   EXPECT_TRUE(cfg.admin.admin_groups.empty());
   EXPECT_TRUE(cfg.admin.metrics_require_token);
+  EXPECT_EQ(cfg.admin.io_threads, 2u);
+  EXPECT_EQ(cfg.admin.max_body_bytes, 2u << 20);
+  EXPECT_EQ(cfg.admin.write_timeout, 5s);
   EXPECT_EQ(cfg.ldap.nested_group_depth, 0u);
   EXPECT_EQ(cfg.ldap.workers, 2u);
   EXPECT_EQ(cfg.ldap.stale_if_error, 0ms);
@@ -239,6 +244,8 @@ TEST_F(ConfigFile, ValuesReachTheirFields) {
   EXPECT_EQ(cfg.ldap.lockout_window, 1min);
   EXPECT_EQ(cfg.ldap.lockout_duration, 2h);
   EXPECT_EQ(cfg.ldap.cache_max_entries, 50u);
+  EXPECT_EQ(cfg.ldap.max_pending_checks, 7u);
+  EXPECT_EQ(cfg.ldap.down_retry_interval, 0ms);
   EXPECT_EQ(cfg.audit.instance, "edge-7");
   EXPECT_EQ(cfg.audit.spool_max_bytes, 512u << 20);
   EXPECT_EQ(cfg.audit.on_spool_full, audit::spool_full_mode::reject);
@@ -382,6 +389,15 @@ TEST_F(ConfigFile, SigningKeyNeedsCheckpointFile) {
   EXPECT_TRUE(has_problem(problems_of(file), file, 14, "audit.checkpoint_file", "must be set when audit.signing_key_file is"));
 }
 
+TEST_F(ConfigFile, ABadPathInAPairIsReportedOnce) {
+  body b;
+  b.audit = "  signing_key_file: missing.pem\n  checkpoint_file: checkpoints.log\n";
+  const auto file = write(b);
+  const auto problems = problems_of(file);
+  EXPECT_TRUE(has_problem(problems, file, 14, "audit.signing_key_file", "cannot read"));
+  EXPECT_EQ(problems.size(), 1u) << describe(problems);
+}
+
 TEST_F(ConfigFile, EmptyListWhereOneIsNeeded) {
   body b;
   b.ldap += "  uris: []\n";
@@ -449,6 +465,14 @@ TEST(ConfigExample, DeployExampleLoadsWithItsSecretsProvided) {
   EXPECT_EQ(cfg.admin.auditor_groups, a.auditor_groups);
   EXPECT_EQ(cfg.admin.tls_cert_file, a.tls_cert_file);
   EXPECT_EQ(cfg.admin.metrics_require_token, a.metrics_require_token);
+  EXPECT_EQ(cfg.admin.io_threads, a.io_threads);
+  EXPECT_EQ(cfg.admin.worker_threads, a.worker_threads);
+  EXPECT_EQ(cfg.admin.max_connections, a.max_connections);
+  EXPECT_EQ(cfg.admin.max_header_bytes, a.max_header_bytes);
+  EXPECT_EQ(cfg.admin.max_body_bytes, a.max_body_bytes);
+  EXPECT_EQ(cfg.admin.read_timeout, a.read_timeout);
+  EXPECT_EQ(cfg.admin.idle_timeout, a.idle_timeout);
+  EXPECT_EQ(cfg.admin.write_timeout, a.write_timeout);
   const auth::ldap_options l;
   EXPECT_EQ(cfg.ldap.uris, l.uris);
   EXPECT_EQ(cfg.ldap.start_tls, l.start_tls);
@@ -464,6 +488,8 @@ TEST(ConfigExample, DeployExampleLoadsWithItsSecretsProvided) {
   EXPECT_EQ(cfg.ldap.negative_cache_ttl, l.negative_cache_ttl);
   EXPECT_EQ(cfg.ldap.stale_if_error, l.stale_if_error);
   EXPECT_EQ(cfg.ldap.cache_max_entries, l.cache_max_entries);
+  EXPECT_EQ(cfg.ldap.max_pending_checks, l.max_pending_checks);
+  EXPECT_EQ(cfg.ldap.down_retry_interval, l.down_retry_interval);
   EXPECT_EQ(cfg.ldap.lockout_threshold, l.lockout_threshold);
   EXPECT_EQ(cfg.ldap.lockout_window, l.lockout_window);
   EXPECT_EQ(cfg.ldap.lockout_duration, l.lockout_duration);
