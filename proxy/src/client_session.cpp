@@ -65,6 +65,10 @@ void client_session::start() {
 
 void client_session::force_close() { close_everything(); }
 
+void client_session::abandon() {
+  if (record_pending_) finish_request(rec_.status, "error", "proxy shut down before the request finished");
+}
+
 void client_session::on_stopping() {
   if (waiting_idle_) close_everything();
 }

@@ -43,6 +43,7 @@ class client_session final : public tracked_connection, public std::enable_share
   void start();
   void force_close() override;
   void on_stopping() override;
+  void abandon() override;
   std::shared_ptr<tracked_connection> lock_self() override { return weak_from_this().lock(); }
 
  private:

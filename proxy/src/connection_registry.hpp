@@ -30,6 +30,9 @@ class tracked_connection {
   /// after the request in flight. io thread only.
   virtual void on_stopping() = 0;
   virtual std::shared_ptr<tracked_connection> lock_self() = 0;
+  /// After the io threads have stopped: hands over the audit record of a request that
+  /// can no longer finish (e.g. one still waiting for the authenticator). Any thread.
+  virtual void abandon() = 0;
 
   void set_request(const std::string& user, const std::string& destination);
   void set_kind(connection_kind k);

@@ -104,6 +104,7 @@ class server::impl {
     }
     for (auto& w : workers_) w->close_all();
     for (auto& w : workers_) w->release_and_join();
+    for (auto& w : workers_) w->abandon_all();
     listeners_.clear();
   }
 

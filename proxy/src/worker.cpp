@@ -54,6 +54,10 @@ void worker::notify_stopping() {
   });
 }
 
+void worker::abandon_all() {
+  for (auto& c : registry_.all()) c->abandon();
+}
+
 void worker::close_all() {
   boost::asio::post(ioc_, [this] {
     sweep_timer_.cancel();

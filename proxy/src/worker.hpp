@@ -55,6 +55,9 @@ class worker {
   void notify_stopping();
   /// Posts: close every connection now and empty the upstream pool.
   void close_all();
+  /// After release_and_join(): records the requests of connections that outlive the
+  /// io thread (held by a pending authenticator callback).
+  void abandon_all();
 
  private:
   void arm_sweep();

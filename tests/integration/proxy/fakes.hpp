@@ -40,6 +40,8 @@ class fake_authenticator final : public auth::authenticator {
   void verify(auth::credentials c, boost::asio::ip::address, boost::asio::any_io_executor ex,
               std::function<void(auth::auth_result)> done) override {
     std::thread([this, c = std::move(c), ex, done = std::move(done)] {
+      // Users named "slow*" take 3 s, like a directory that hangs.
+      if (c.user.rfind("slow", 0) == 0) std::this_thread::sleep_for(std::chrono::seconds(3));
       auto r = check(c);
       if (r.status == auth::auth_status::ok) {
         std::lock_guard lock(mutex_);

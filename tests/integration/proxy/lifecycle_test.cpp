@@ -47,6 +47,19 @@ TEST(ProxyLifecycle, GracePeriodBoundsTheStop) {
   EXPECT_EQ(json_field(lines[0], "decision"), "error");
 }
 
+TEST(ProxyLifecycle, RequestWaitingForTheDirectoryAtStopStillGetsItsRecord) {
+  proxy_process proxy({"shutdown_grace_ms=200", "user=slowpoke:pw:staff"});
+  raw_client c(proxy.port());
+  c.send("GET " + origin_url("/bytes/1") + " HTTP/1.1\r\nProxy-Authorization: " + basic("slowpoke:pw") + "\r\n\r\n");
+  std::this_thread::sleep_for(300ms);
+  const int status = proxy.terminate();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  const auto lines = proxy.audit(1, 1s);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(json_field(lines[0], "decision"), "error");
+  EXPECT_EQ(json_field(lines[0], "username"), "slowpoke");
+}
+
 TEST(ProxyLifecycle, ReloadAppliesWithoutDroppingConnections) {
   proxy_process proxy;
   raw_client c(proxy.port());
