@@ -1,7 +1,11 @@
 #include "serve_runtime.hpp"
 
 #include "commands.hpp"
+#include "tollgate/admin_api/policy_store_adapter.hpp"
+#include "tollgate/admin_api/postgres.hpp"
+#include "tollgate/admin_api/server.hpp"
 #include "tollgate/app/rules_file.hpp"
+#include "tollgate/audit/verify.hpp"
 #include "tollgate/audit/pg_audit_sink.hpp"
 #include "tollgate/auth/ldap_authenticator.hpp"
 #include "tollgate/auth/policy_engine.hpp"
@@ -17,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <mutex>
 #include <stdexcept>
 
 namespace tollgate::app {
@@ -59,6 +64,7 @@ class runtime final : public serve_runtime {
     for (const auto& ep : proxy_->local_endpoints())
       spdlog::info("proxy listening on {}:{} (max {} connections)", ep.address().to_string(), ep.port(),
                    proxy_->max_connections());
+    build_admin();
   }
 
   int run_until_signalled() override {
@@ -100,6 +106,49 @@ class runtime final : public serve_runtime {
       spdlog::warn("policy: not loaded from PostgreSQL yet; denying everything until it is");
   }
 
+  void build_admin() {
+    actions_ = admin_api::make_pg_admin_action_log(cfg_.postgres.admin_dsn);
+    queries_ = admin_api::make_pg_audit_queries(cfg_.postgres.admin_dsn);
+    admin_api::services svc{*authn_, *registry_};
+    svc.rules = admin_api::make_rule_operations(*store_);
+    svc.decide = [engine = engine_](const identity& who, const request_facts& facts) {
+      return engine->decide(who, facts);
+    };
+    svc.audit = queries_.get();
+    svc.actions = actions_.get();
+    svc.verify_audit = [this] {
+      return audit::verify_audit_chains(
+          {cfg_.postgres.admin_dsn, cfg_.audit.checkpoint_file, cfg_.audit.signing_key_file});
+    };
+    svc.connections = [this] {
+      std::vector<admin_api::connection_view> out;
+      for (auto& c : proxy_->connections())
+        out.push_back({c.kind == proxy::connection_kind::tunnel ? "tunnel" : "http", std::move(c.user),
+                       std::move(c.client), std::move(c.destination), c.bytes_up, c.bytes_down, c.age});
+      return out;
+    };
+    svc.ready = [this] {
+      using admin_api::dependency_state;
+      admin_api::readiness r;
+      r.policy_loaded = engine_->loaded();
+      r.postgres = watcher_->connected() ? dependency_state::ok : dependency_state::down;
+      r.ldap = authn_->directory_reachable() ? dependency_state::ok : dependency_state::degraded;
+      switch (sink_->health()) {
+        case audit::audit_health::ok: r.audit = dependency_state::ok; break;
+        case audit::audit_health::degraded: r.audit = dependency_state::degraded; break;
+        case audit::audit_health::down: r.audit = dependency_state::down; break;
+      }
+      return r;
+    };
+    svc.reload = [this] { return reload(); };
+    auto server = admin_api::server::create(cfg_.admin, std::move(svc));
+    if (!server) throw std::runtime_error("admin: " + server.error().message);
+    admin_ = std::move(server.value());
+    admin_->start();
+    const auto ep = admin_->local_endpoint();
+    spdlog::info("admin API listening on {}:{}", ep.address().to_string(), ep.port());
+  }
+
   // The bootstrap file goes into PostgreSQL only when it holds no rules at all.
   void bootstrap_rules() {
     auto rules = load_rules_file(cfg_.policy.bootstrap_rules_file);
@@ -116,17 +165,32 @@ class runtime final : public serve_runtime {
     }
   }
 
-  void reload() {
-    spdlog::info("SIGHUP: reloading {}", cfg_.file);
+  // SIGHUP and POST /api/v1/reload: the proxy's settings change in place; a config
+  // with problems is refused whole and the running one stays.
+  admin_api::reload_outcome reload() {
+    std::lock_guard lock(reload_mutex_);
+    spdlog::info("reloading {}", cfg_.file);
+    admin_api::reload_outcome outcome;
     auto loaded = load_config(cfg_.file);
     if (auto* problems = std::get_if<std::vector<config_problem>>(&loaded)) {
-      for (const auto& p : *problems) spdlog::error("reload refused: {}", to_string(p));
-      return;
+      for (const auto& p : *problems) {
+        spdlog::error("reload refused: {}", to_string(p));
+        outcome.problems.push_back(to_string(p));
+      }
+      return outcome;
     }
     auto& next = std::get<config>(loaded);
-    for (const auto& why : proxy_->apply(next.proxy)) spdlog::warn("reload: {}", why);
+    for (const auto& why : proxy_->apply(next.proxy)) {
+      spdlog::warn("reload: {}", why);
+      outcome.problems.push_back(why);
+    }
     cfg_.proxy = next.proxy;
+    if (admin_) {
+      if (auto tokens = admin_->reload_tokens(); !tokens) outcome.problems.push_back(tokens.error().message);
+    }
     spdlog::info("reload: proxy settings applied (ldap, postgres and audit settings need a restart)");
+    outcome.ok = true;
+    return outcome;
   }
 
   // Reverse order of construction: stop taking requests, finish those in flight,
@@ -134,10 +198,12 @@ class runtime final : public serve_runtime {
   void shutdown() {
     if (stopped_) return;
     stopped_ = true;
+    if (admin_) admin_->stop();
     if (proxy_) proxy_->stop();
     if (authn_) authn_->stop();
     watcher_.reset();
     if (sink_) sink_->stop();
+    admin_.reset();
     proxy_.reset();
     spdlog::info("stopped");
   }
@@ -151,6 +217,10 @@ class runtime final : public serve_runtime {
   std::unique_ptr<auth::policy_watcher> watcher_;
   std::unique_ptr<auth::ldap_authenticator> authn_;
   std::unique_ptr<proxy::server> proxy_;
+  std::unique_ptr<admin_api::admin_action_log> actions_;
+  std::unique_ptr<admin_api::audit_queries> queries_;
+  std::unique_ptr<admin_api::server> admin_;
+  std::mutex reload_mutex_;
   bool stopped_ = false;
 };
 
