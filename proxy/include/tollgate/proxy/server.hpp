@@ -50,6 +50,12 @@ struct start_error {
 ///   ... SIGHUP  -> s->apply(new_opts);     // timeouts/limits, connections kept
 ///   ... SIGTERM -> s->stop();              // graceful; returns when every thread has joined
 ///
+/// Audit: every request ends in exactly one record handed to audit_sink::record()
+/// (event `request`, also for 400/407/403/408/413/431/502/503/504 answers); an allowed
+/// CONNECT instead gets `tunnel_open` at once and `tunnel_close` when it ends (bytes
+/// through the tunnel, duration); a refused or failed CONNECT gets one `request` record.
+/// Paths lose their query unless `store_query`.
+///
 /// Destroy order: the authenticator may still complete a verify() onto a server io
 /// thread after stop(); stop the authenticator's workers before destroying the server.
 /// The server is destroyed before the policy, audit sink and registry it references.
