@@ -196,6 +196,7 @@ void client_session::on_head(std::size_t head_len) {
   req_sr_.reset();
   res_sr_.reset();
   res_p_.reset();
+  request_sent_ = false;
 
   req_p_.emplace();
   req_p_->eager(false);

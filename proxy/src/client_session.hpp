@@ -145,6 +145,7 @@ class client_session final : public tracked_connection, public std::enable_share
   bool upstream_keep_alive_ = false;
   bool response_started_ = false;
   bool request_prepared_ = false;
+  bool request_sent_ = false;  // the whole request (head and body) reached the origin
 
   // Body relay and tunnel buffers.
   // Relay buffers come from the worker's pool while a body or tunnel moves.

@@ -26,6 +26,16 @@ constexpr std::uint32_t max_response_head = 64 * 1024;
 
 bool is_no_body_status(unsigned code) { return (code >= 100 && code < 200) || code == 204 || code == 304; }
 
+void append_fields(const http::fields& h, std::string& out) {
+  for (const auto& f : h) {
+    out.append(f.name_string());
+    out.append(": ");
+    out.append(f.value());
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+}
+
 // The response head as it goes to the client (HTTP/1.1, fields as transformed).
 void serialize_head(const http::response_header<>& h, std::string& out) {
   out.clear();
@@ -37,13 +47,17 @@ void serialize_head(const http::response_header<>& h, std::string& out) {
   out.push_back(' ');
   out.append(h.reason());
   out.append("\r\n");
-  for (const auto& f : h) {
-    out.append(f.name_string());
-    out.append(": ");
-    out.append(f.value());
-    out.append("\r\n");
-  }
-  out.append("\r\n");
+  append_fields(h, out);
+}
+
+// The request head as it goes upstream (origin-form target, HTTP/1.1).
+void serialize_head(const http::request_header<>& h, std::string& out) {
+  out.clear();
+  out.append(h.method_string());
+  out.push_back(' ');
+  out.append(h.target());
+  out.append(" HTTP/1.1\r\n");
+  append_fields(h, out);
 }
 
 bool is_stale_reuse_error(const error_code& ec) {
@@ -76,15 +90,24 @@ void client_session::prepare_request() {
 
 void client_session::send_request() {
   prepare_request();
-  req_sr_.emplace(req_p_->get());
   if (req_p_->is_done()) {
-    auto& body = req_p_->get().body();
-    body.data = nullptr;
-    body.size = 0;
-    body.more = false;
-    write_request();
+    // No body (the common GET): the head goes out as one buffer, no serializer needed.
+    serialize_head(req_p_->get(), head_text_);
+    request_sent_ = false;
+    up_->stream.expires_after(opts_->idle_timeout);
+    boost::asio::async_write(up_->stream, boost::asio::buffer(head_text_),
+                             [self = shared_from_this()](error_code ec, std::size_t) {
+                               if (self->closing_) return;
+                               if (ec) {
+                                 self->upstream_failed(ec, "sending the request");
+                                 return;
+                               }
+                               self->request_sent_ = true;
+                               self->read_response();
+                             });
     return;
   }
+  req_sr_.emplace(req_p_->get());
   if (expect_continue_) {
     expect_continue_ = false;  // once, also when a stale pooled connection is retried
     client_.expires_after(opts_->idle_timeout);
@@ -168,6 +191,7 @@ void client_session::on_request_written(error_code ec) {
     relay_request_body();
     return;
   }
+  request_sent_ = true;
   read_response();
 }
 
@@ -401,7 +425,7 @@ void client_session::on_raw_written(error_code ec, std::size_t n) {
 
 void client_session::response_done() {
   const bool response_complete = raw_mode_ ? raw_left_ == 0 && up_ && up_->buffer.size() == 0 : res_p_->is_done();
-  const bool reusable = upstream_keep_alive_ && response_complete && req_sr_->is_done() && up_;
+  const bool reusable = upstream_keep_alive_ && response_complete && request_sent_ && up_;
   if (reusable) {
     worker_.pool().put(std::move(up_), opts_->upstream_idle_per_host, clock::now());
   } else {
