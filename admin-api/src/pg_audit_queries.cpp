@@ -51,7 +51,9 @@ audit::audit_record read_row(const pqxx::row& row) {
   r.client_ip = or_default<std::string>(row["client_ip"]);
   r.client_port = static_cast<std::uint16_t>(or_default<int>(row["client_port"]));
   r.username = or_default<std::string>(row["username"]);
-  for (const auto& g : boost::json::parse(row["groups"].as<std::string>()).as_array())
+  // Keep the parsed document alive: iterating a temporary's array dangles.
+  const auto groups = boost::json::parse(row["groups"].as<std::string>());
+  for (const auto& g : groups.as_array())
     if (g.is_string()) r.groups.emplace_back(g.as_string());
   r.method = or_default<std::string>(row["method"]);
   r.scheme = or_default<std::string>(row["scheme"]);
