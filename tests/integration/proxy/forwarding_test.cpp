@@ -163,6 +163,21 @@ TEST(ProxyForwarding, ExpectContinueIsAnsweredWithoutDelay) {
   EXPECT_NE(final_response.find("len=5 "), std::string::npos) << final_response;
 }
 
+TEST(ProxyForwarding, InterimResponsesReachHttp11Clients) {
+  proxy_process proxy;
+  raw_client c(proxy.port());
+  ASSERT_TRUE(c.send(get("/early")));
+  const auto interim = c.read_response();
+  EXPECT_EQ(status_of(interim), 103) << interim;
+  const auto final_response = c.read_response();
+  EXPECT_EQ(status_of(final_response), 200) << final_response;
+  EXPECT_NE(final_response.find("after hints"), std::string::npos);
+  // An HTTP/1.0 client never sees a 1xx (RFC 9110 15.2).
+  raw_client old(proxy.port());
+  ASSERT_TRUE(old.send(get("/early", "", "GET", "HTTP/1.0")));
+  EXPECT_EQ(status_of(old.read_response()), 200);
+}
+
 TEST(ProxyForwarding, HeadResponseHasNoBodyAndConnectionStaysUsable) {
   proxy_process proxy;
   raw_client c(proxy.port());

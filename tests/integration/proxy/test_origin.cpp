@@ -6,6 +6,7 @@
 //   GET  /chunked/N   N bytes, chunked                      GET /eof/N: N bytes, ends by close
 //   GET  /headers     the request head as received           GET /conn: this connection's number
 //   GET  /status/N    status N, no body                      GET /slow/MS: answers after MS ms
+//   GET  /early       103 Early Hints, then 200
 //   POST /echo        "len=L sum=S chunked=0|1" for the body it received (streamed, not kept)
 // TLS (CERT KEY given): any request -> "hello over tls". Sink: raw TCP; reads to EOF,
 // then answers "received N" and closes (shows that a half-close crossed a tunnel).
@@ -117,6 +118,9 @@ void serve_http(tcp::socket sock) {
       std::string out = "TARGET " + std::string(t) + "\n";
       for (const auto& f : req) out += std::string(f.name_string()) + ": " + std::string(f.value()) + "\n";
       ok = write_simple(sock, 200, out, keep);
+    } else if (t == "/early") {
+      ok = write_all(sock, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n");
+      ok = ok && write_simple(sock, 200, "after hints", keep);
     } else if (t == "/conn") {
       ok = write_simple(sock, 200, std::to_string(id), keep);
     } else if (t.starts_with("/status/")) {
