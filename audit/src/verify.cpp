@@ -13,10 +13,12 @@ namespace {
 constexpr int page_rows = 5000;
 
 // Rows in (seq, ts) order, after a keyset position; the columns the encoding needs.
+// Addresses are read through inet's output function ("10.0.0.1", "10.0.0.0/8"), not
+// ::text (which always adds the mask) nor host() (which would hide a changed mask).
 constexpr const char* page_sql =
-    "SELECT seq, (extract(epoch FROM ts) * 1000000)::bigint AS ts_us, instance, event, client_ip::text, client_port, "
+    "SELECT seq, (extract(epoch FROM ts) * 1000000)::bigint AS ts_us, instance, event, client_ip, client_port, "
     "username, groups, method, scheme, host, port, path, status, decision, rule_id, would_rule_id, policy_version, "
-    "bytes_up, bytes_down, duration_us, upstream_ip::text, user_agent, error, encode(prev_hash, 'hex'), "
+    "bytes_up, bytes_down, duration_us, upstream_ip, user_agent, error, encode(prev_hash, 'hex'), "
     "encode(hash, 'hex') "
     "FROM audit_log WHERE instance = $1 "
     "AND (seq, ts) > ($2::bigint, timestamptz 'epoch' + $3::bigint * interval '1 microsecond') "
@@ -41,10 +43,17 @@ void put_text_array(canonical_writer& w, const pqxx::field& f) {
   }
   std::vector<std::string> items;
   auto parser = f.as_array();
+  int depth = 0;  // the parser reports the outer braces as a row too
   for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done; std::tie(kind, value) = parser.get_next()) {
-    if (kind == pqxx::array_parser::string_value) items.push_back(value);
-    else if (kind == pqxx::array_parser::null_value) items.emplace_back("\x01NULL");  // never a real group name
-    else if (kind == pqxx::array_parser::row_start) items.emplace_back("\x01NESTED");
+    if (kind == pqxx::array_parser::row_start) {
+      if (++depth > 1) items.emplace_back("\x01NESTED");  // never a real group name: the hash cannot match
+    } else if (kind == pqxx::array_parser::row_end) {
+      --depth;
+    } else if (kind == pqxx::array_parser::string_value) {
+      items.push_back(value);
+    } else if (kind == pqxx::array_parser::null_value) {
+      items.emplace_back("\x01NULL");
+    }
   }
   w.text_array(items);
 }
