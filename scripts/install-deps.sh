@@ -9,7 +9,7 @@ packages=(
   libboost-program-options1.81-dev
   libpqxx-dev libldap-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev
   libssl-dev libidn2-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
-  postgresql slapd ldap-utils curl openssl python3 procps wrk
+  postgresql slapd ldap-utils curl openssl python3 procps wrk prometheus
   systemd prometheus python3-yaml nodejs file
 )
 
