@@ -23,7 +23,7 @@ class Acceptance : public ::testing::Test {
     origin_ = std::make_unique<child_process>(child_process::spawn(
         {"python3", "-m", "http.server", std::to_string(origin_port_), "--bind", "127.0.0.1", "--directory",
          origin_dir_->path()},
-        {.output_file = origin_dir_->file("origin.log")}));
+        spawn_options{.output_file = origin_dir_->file("origin.log"), .env = {}, .run_as_user = {}, .working_dir = {}}));
     ASSERT_TRUE(wait_for_port(origin_port_, std::chrono::seconds(20)));
 
     // A TLS origin for CONNECT: openssl's own test server, with a throwaway certificate.
@@ -36,7 +36,7 @@ class Acceptance : public ::testing::Test {
     tls_origin_ = std::make_unique<child_process>(child_process::spawn(
         {"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(tls_port_), "-cert",
          origin_dir_->file("cert.pem"), "-key", origin_dir_->file("key.pem"), "-www", "-quiet"},
-        {.output_file = origin_dir_->file("tls.log")}));
+        spawn_options{.output_file = origin_dir_->file("tls.log"), .env = {}, .run_as_user = {}, .working_dir = {}}));
     ASSERT_TRUE(wait_for_port(tls_port_, std::chrono::seconds(20)));
 
     tollgate_settings settings;
