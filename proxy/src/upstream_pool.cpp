@@ -22,6 +22,7 @@ std::unique_ptr<upstream_connection> upstream_pool::take(std::string_view key, c
   while (!list.empty()) {
     auto c = std::move(list.back());
     list.pop_back();
+    --total_;
     // A connection back in the pool for under a second is taken without a probe (one
     // system call less per request under load); if the origin closed it meanwhile, the
     // session retries a bodiless request on a fresh connection.
@@ -39,30 +40,31 @@ std::unique_ptr<upstream_connection> upstream_pool::take(std::string_view key, c
 }
 
 void upstream_pool::put(std::unique_ptr<upstream_connection> c, std::size_t per_key_limit, clock::time_point now) {
-  if (per_key_limit == 0) return;
+  if (per_key_limit == 0 || total_ >= max_idle_total) return;  // closed by the destructor
   c->idle_since = now;
   c->stream.expires_never();
   auto& list = idle_[c->key];
-  if (list.size() >= per_key_limit) list.erase(list.begin());  // the oldest goes
+  if (list.size() >= per_key_limit) {
+    list.erase(list.begin());  // the oldest goes
+    --total_;
+  }
   list.push_back(std::move(c));
+  ++total_;
 }
 
 void upstream_pool::sweep(clock::time_point now) {
   for (auto it = idle_.begin(); it != idle_.end();) {
     auto& list = it->second;
-    std::erase_if(list, [&](const auto& c) {
+    total_ -= std::erase_if(list, [&](const auto& c) {
       return now - c->idle_since >= max_idle || !idle_socket_usable(c->stream.socket());
     });
     it = list.empty() ? idle_.erase(it) : std::next(it);
   }
 }
 
-void upstream_pool::clear() { idle_.clear(); }
-
-std::size_t upstream_pool::size() const {
-  std::size_t n = 0;
-  for (const auto& [k, v] : idle_) n += v.size();
-  return n;
+void upstream_pool::clear() {
+  idle_.clear();
+  total_ = 0;
 }
 
 }  // namespace tollgate::proxy::detail

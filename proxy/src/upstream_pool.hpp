@@ -34,6 +34,7 @@ class upstream_pool {
   using clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds max_idle{30};
   static constexpr std::chrono::milliseconds probe_after{1000};
+  static constexpr std::size_t max_idle_total = 4096;  ///< per io thread, all origins together
 
   /// `probe`: always check the socket (for requests with a body, which cannot be
   /// retried); otherwise only connections idle for `probe_after` or longer are checked.
@@ -42,7 +43,7 @@ class upstream_pool {
   /// Drops expired and closed entries (called from a periodic timer).
   void sweep(clock::time_point now);
   void clear();
-  std::size_t size() const;
+  std::size_t size() const { return total_; }
 
  private:
   struct hash {
@@ -50,6 +51,7 @@ class upstream_pool {
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::vector<std::unique_ptr<upstream_connection>>, hash, std::equal_to<>> idle_;
+  std::size_t total_ = 0;
 };
 
 /// True when the peer has not closed the socket and sent nothing unasked.

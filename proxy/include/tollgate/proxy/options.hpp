@@ -23,7 +23,10 @@ struct options {
   bool block_private_destinations = true;
   std::string via = "1.1 tollgate";                  ///< empty = no Via header
   bool x_forwarded_for = false;
-  std::size_t upstream_idle_per_host = 16;           ///< idle keep-alive upstream connections kept per (host, port)
+  /// Idle keep-alive upstream connections kept per (host, port), per io thread. Too few
+  /// makes busy origins pay a new connection for many requests (measured: 16 instead of
+  /// 64 costs a third of the throughput with 50 busy clients on one origin).
+  std::size_t upstream_idle_per_host = 64;
   std::string support_contact;                       ///< shown on the 403 page
   bool store_query = false;                          ///< from audit.store_query: keep the query in audit paths
 };
