@@ -230,7 +230,10 @@ api_response api::reload(const api_request& req) {
     return error_response(422, "invalid_config",
                           outcome.problems.empty() ? "the config file was refused" : outcome.problems.front(),
                           {{"problems", problems}});
-  return json_response(200, {{"reloaded", true}});
+  boost::json::object ok{{"reloaded", true}};
+  // Accepted, but some settings only apply after a restart: say which.
+  if (!problems.empty()) ok["warnings"] = problems;
+  return json_response(200, ok);
 }
 
 }  // namespace tollgate::admin_api

@@ -299,13 +299,17 @@ TEST_F(Api, FlushOneUserOrEveryone) {
 
 TEST_F(Api, ReloadReportsRefusedConfigs) {
   EXPECT_EQ(call(verb::post, "/api/v1/reload").status, 200u);
+  world.reload_result = {true, {"proxy.listen cannot change while running"}};
+  auto warned = call(verb::post, "/api/v1/reload");
+  EXPECT_EQ(warned.status, 200u);
+  EXPECT_EQ(json(warned).at("warnings").as_array().size(), 1u);
   world.reload_result = {false, {"cfg.yaml:3: proxy.limits: bad"}};
   const auto r = call(verb::post, "/api/v1/reload");
   EXPECT_EQ(r.status, 422u);
   EXPECT_EQ(error_code(r), "invalid_config");
-  EXPECT_EQ(world.reloads, 2);
-  ASSERT_EQ(world.log.actions.size(), 2u);
-  EXPECT_FALSE(world.log.actions[1].after->at("ok").as_bool());
+  EXPECT_EQ(world.reloads, 3);
+  ASSERT_EQ(world.log.actions.size(), 3u);
+  EXPECT_FALSE(world.log.actions[2].after->at("ok").as_bool());
   EXPECT_EQ(call(verb::post, "/api/v1/reload", R"({"force": true})").status, 422u);
 }
 

@@ -61,8 +61,8 @@ struct rule_write_result {
   rule_write_status status = rule_write_status::not_found;
   /// ok: the rule as stored (create/update) or as it was (remove); conflict: the
   /// current rule when known; otherwise empty.
-  std::optional<auth::rule> rule;
-  std::vector<auth::rule_problem> problems;  ///< invalid: what the store refused
+  std::optional<auth::rule> rule{};
+  std::vector<auth::rule_problem> problems{};  ///< invalid: what the store refused
 };
 
 /// The policy store's operations. All block (worker threads) and throw std::exception
