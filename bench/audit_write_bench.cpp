@@ -1,7 +1,9 @@
 // Sustained audit writes into a local PostgreSQL (issue 6; target >= 100,000 records/s).
 // Starts a private PostgreSQL through the test harness, runs the real pg_audit_sink
 // (chain + COPY + INSERT ... ON CONFLICT) and prints the figures.
-// Usage: audit_write_bench [records=300000] [batch_max=2000] [producers=2]
+// Usage: audit_write_bench [records=300000] [batch_max=2000] [producers=2] [bare]
+// `bare` drops the six search indexes of audit_log first (keeping the unique chain
+// key), to tell the pipeline's own ceiling from PostgreSQL's index upkeep.
 #include "tollgate/audit/pg_audit_sink.hpp"
 #include "tollgate/testing/postgres_server.hpp"
 #include "tollgate/testing/temp_dir.hpp"
@@ -53,7 +55,11 @@ int main(int argc, char** argv) {
   const std::size_t batch = argc > 2 ? static_cast<std::size_t>(std::atol(argv[2])) : 2000;
   const int producers = argc > 3 ? std::atoi(argv[3]) : 2;
 
+  const bool bare = argc > 4 && std::string(argv[4]) == "bare";
   auto pg = tollgate::testing::postgres_server::start_new();
+  if (bare)
+    pg->psql("DROP INDEX audit_log_ts, audit_log_user_ts, audit_log_host_ts, audit_log_rhost_ts, "
+             "audit_log_decision_ts, audit_log_client_ts");
   tollgate::testing::temp_dir dir("tollgate-audit-bench");
   tollgate::audit::options o;
   o.dsn = pg->writer_dsn();
@@ -78,7 +84,7 @@ int main(int argc, char** argv) {
       for (long n = p; n < total; n += producers) {
         // Sustained load: keep the queue below the point where the writer would
         // divert to the spool, as a real proxy under steady traffic does.
-        while (n % 1000 == 0 && value(registry, "tollgate_audit_queue_depth") > 50'000)
+        while ((n / producers) % 1000 == 0 && value(registry, "tollgate_audit_queue_depth") > 50'000)
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
         sink.record(record(n));
       }
@@ -92,11 +98,17 @@ int main(int argc, char** argv) {
   sink.stop();
 
   const double secs = std::chrono::duration<double>(written - t0).count();
-  std::printf("audit_write_bench: %ld records, batch_max %zu, %d producers\n", total, batch, producers);
+  std::printf("audit_write_bench: %ld records, batch_max %zu, %d producers%s\n", total, batch, producers,
+              bare ? ", search indexes dropped" : ", all indexes of 0001");
   std::printf("  pushed in        %.3f s\n", std::chrono::duration<double>(pushed - t0).count());
   std::printf("  written in       %.3f s  => %.0f records/s into PostgreSQL\n", secs, total / secs);
   std::printf("  spooled %.0f, lost %.0f\n", value(registry, "tollgate_audit_records_spooled_total"),
               value(registry, "tollgate_audit_records_lost_total"));
+  for (const auto& f : registry.Collect())
+    if (f.name == "tollgate_audit_batch_write_seconds" && !f.metric.empty())
+      std::printf("  PostgreSQL batch writes: %llu, %.3f s in total (%.1f ms each)\n",
+                  static_cast<unsigned long long>(f.metric[0].histogram.sample_count), f.metric[0].histogram.sample_sum,
+                  1000 * f.metric[0].histogram.sample_sum / std::max<double>(1, f.metric[0].histogram.sample_count));
   std::printf("  rows in audit_log: %s", pg->psql("SELECT count(*) FROM audit_log").c_str());
   return 0;
 }

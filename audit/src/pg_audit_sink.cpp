@@ -84,10 +84,10 @@ struct pg_audit_sink::impl {
     backoff = 100ms;
   }
 
-  bool write_pg(const std::vector<audit_record>& batch) {
+  bool write_pg(const std::vector<audit_record>& batch, pg_writer::batch_kind kind) {
     std::string error;
     const auto t0 = steady::now();
-    const auto inserted = pg.write(batch, error);
+    const auto inserted = pg.write(batch, kind, error);
     if (!inserted) {
       mark_pg_down(error);
       return false;
@@ -116,7 +116,7 @@ struct pg_audit_sink::impl {
     auto batch = spool_->peek(opts.batch_max);
     if (batch.empty()) {
       spool_->consume();  // only an unreadable remainder: nothing to send
-    } else if (write_pg(batch)) {
+    } else if (write_pg(batch, pg_writer::batch_kind::replay)) {
       spool_->consume();
     }
     spool_pending = spool_->has_pending();
@@ -126,7 +126,7 @@ struct pg_audit_sink::impl {
   // Makes `held` durable in PostgreSQL or the spool; leaves it as is when neither can take it.
   void place(std::vector<audit_record>& held, bool draining) {
     const bool behind = queue.size() > queue.capacity() / 2;
-    if (!spool_->has_pending() && !behind && pg_available() && write_pg(held)) {
+    if (!spool_->has_pending() && !behind && pg_available() && write_pg(held, pg_writer::batch_kind::fresh)) {
       held.clear();
       spool_->save_head(head);
       return;

@@ -126,14 +126,19 @@ bool pg_writer::connect(std::string& error) {
   }
 }
 
-std::optional<std::size_t> pg_writer::write(std::span<const audit_record> batch, std::string& error) {
+std::optional<std::size_t> pg_writer::write(std::span<const audit_record> batch, batch_kind kind,
+                                            std::string& error) {
   if (!connect(error)) return std::nullopt;
   try {
     pqxx::work tx(impl_->conn);
     {
-      pqxx::stream_to copy(tx, "audit_stage", columns());
+      pqxx::stream_to copy(tx, kind == batch_kind::fresh ? "audit_log" : "audit_stage", columns());
       for (const auto& r : batch) copy << to_row(r);
       copy.complete();
+    }
+    if (kind == batch_kind::fresh) {
+      tx.commit();
+      return batch.size();
     }
     const auto result = tx.exec("INSERT INTO audit_log SELECT * FROM audit_stage ON CONFLICT DO NOTHING");
     tx.commit();

@@ -26,11 +26,16 @@ class pg_writer {
   bool connected() const noexcept;
   /// Connects (and prepares the session's staging table) unless connected.
   bool connect(std::string& error);
-  /// Writes one batch in one transaction: COPY into a temporary table, then
-  /// `INSERT INTO audit_log SELECT … ON CONFLICT DO NOTHING`, so a batch replayed
-  /// after a crash adds only the rows that did not make it. Returns the number of
-  /// new rows, or nullopt with `error`.
-  std::optional<std::size_t> write(std::span<const audit_record> batch, std::string& error);
+  /// How a batch may overlap what PostgreSQL already has.
+  enum class batch_kind {
+    fresh,   ///< never sent before: COPY straight into audit_log (the fast path)
+    replay,  ///< from the spool, maybe partly written before: COPY into a temporary
+             ///< table, then `INSERT INTO audit_log SELECT … ON CONFLICT DO NOTHING`
+  };
+  /// Writes one batch in one transaction. Returns the number of new rows, or
+  /// nullopt with `error`. A fresh batch whose fate is unknown (the connection broke
+  /// at commit) must be retried as a replay, which the spool does.
+  std::optional<std::size_t> write(std::span<const audit_record> batch, batch_kind kind, std::string& error);
   /// The newest (seq, hash) of `instance` in audit_log, seq 0 when it has none.
   std::optional<chain_head> read_head(const std::string& instance, std::string& error);
 
