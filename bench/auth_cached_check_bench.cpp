@@ -19,6 +19,7 @@ class always_ok final : public directory {
   directory_answer check(const credentials&) override {
     return {directory_status::ok, {"all-staff", "engineering", "engineering-all"}, {}, 0};
   }
+  directory_answer groups_of(const std::string&) override { return {}; }
 };
 
 struct fixture {

@@ -8,6 +8,7 @@
 #include "tollgate/audit/verify.hpp"
 #include "tollgate/audit/pg_audit_sink.hpp"
 #include "tollgate/auth/ldap_authenticator.hpp"
+#include "tollgate/auth/ldap_directory.hpp"
 #include "tollgate/auth/policy_engine.hpp"
 #include "tollgate/auth/policy_store.hpp"
 #include "tollgate/auth/policy_watcher.hpp"
@@ -113,6 +114,23 @@ class runtime final : public serve_runtime {
     svc.rules = admin_api::make_rule_operations(*store_);
     svc.decide = [engine = engine_](const identity& who, const request_facts& facts) {
       return engine->decide(who, facts);
+    };
+    // The dry run asks the directory as the service account, on its own connection (the
+    // authenticator's workers keep theirs for the hot path); admin worker threads may block.
+    struct group_lookup {
+      explicit group_lookup(std::unique_ptr<auth::directory> d) : directory(std::move(d)) {}
+      std::mutex mutex;
+      std::unique_ptr<auth::directory> directory;
+    };
+    svc.user_groups = [lookup = std::make_shared<group_lookup>(auth::make_ldap_directory(cfg_.ldap))](
+                          const std::string& user) -> std::optional<std::vector<std::string>> {
+      std::lock_guard lock(lookup->mutex);
+      auto answer = lookup->directory->groups_of(user);
+      switch (answer.status) {
+        case auth::directory_status::ok: return std::move(answer.groups);
+        case auth::directory_status::bad_credentials: return std::nullopt;
+        default: throw std::runtime_error("directory: " + answer.reason);
+      }
     };
     svc.audit = queries_.get();
     svc.actions = actions_.get();

@@ -69,6 +69,17 @@ class ldap_directory final : public directory {
     return a;
   }
 
+  directory_answer groups_of(const std::string& user) override {
+    directory_answer a;
+    std::string dn;
+    if (!find_user(user, dn, a)) return a;
+    std::vector<std::string> groups;
+    if (!read_groups(user, dn, groups, a)) return a;
+    a.status = directory_status::ok;
+    a.groups = std::move(groups);
+    return a;
+  }
+
  private:
   static directory_answer& refuse(directory_answer& a, std::string reason) {
     a.status = directory_status::bad_credentials;

@@ -60,6 +60,13 @@ class fake_directory final : public directory {
     if (it->second.first != creds.password) return {directory_status::bad_credentials, {}, "invalid credentials", 0};
     return {directory_status::ok, it->second.second, {}, 0};
   }
+  directory_answer groups_of(const std::string& user) override {
+    std::lock_guard lock(state_->mutex);
+    if (state_->down) return {directory_status::unreachable, {}, "directory unreachable (fake)", 1};
+    const auto it = state_->users.find(user);
+    if (it == state_->users.end()) return {directory_status::bad_credentials, {}, "unknown user", 0};
+    return {directory_status::ok, it->second.second, {}, 0};
+  }
 
  private:
   std::shared_ptr<fake_directory_state> state_;

@@ -30,6 +30,10 @@ class directory {
  public:
   virtual ~directory() = default;
   virtual directory_answer check(const credentials& creds) = 0;
+  /// Groups of `user` (nested included) as the service account sees them, without any
+  /// password: for administrators' dry runs. `ok` with the groups, `bad_credentials`
+  /// when the user is unknown or ambiguous.
+  virtual directory_answer groups_of(const std::string& user) = 0;
 };
 
 /// Makes one directory per worker thread (each with its own connections).
