@@ -59,7 +59,7 @@ void client_session::on_auth(const auth::auth_result& r) {
       return;
     case auth::auth_status::unavailable:
       respond(http::status::service_unavailable, "error", r.reason.empty() ? "directory unavailable" : r.reason,
-              "The proxy cannot check credentials right now. Please try again shortly.");
+              "The proxy cannot reach the user directory to check credentials right now. Please try again shortly.");
       return;
   }
 }

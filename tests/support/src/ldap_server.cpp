@@ -77,6 +77,15 @@ void ldap_server::stop() {
 
 std::string ldap_server::log_text() const { return read_file(dir_->file("slapd.log")); }
 
+int ldap_server::bind_attempts(const std::string& dn) const {
+  // Each request is logged as `BIND dn="..." method=128` (a success once more with mech=SIMPLE).
+  const auto log = log_text();
+  const std::string needle = "BIND dn=\"" + dn + "\" method=128";
+  int n = 0;
+  for (auto pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1)) ++n;
+  return n;
+}
+
 int ldap_server::bind_count(const std::string& dn) const {
   // slapd logs "conn=N op=M BIND dn="..." method=128" then "conn=N op=M RESULT tag=97 err=0".
   const auto log = log_text();

@@ -31,6 +31,8 @@ class ldap_server {
   std::string log_text() const;
   /// Number of successful simple binds as `dn` seen in the log so far.
   int bind_count(const std::string& dn) const;
+  /// Number of simple bind requests as `dn`, successful or not, seen in the log so far.
+  int bind_attempts(const std::string& dn) const;
 
  private:
   ldap_server() = default;
