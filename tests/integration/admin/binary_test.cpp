@@ -2,6 +2,7 @@
 // enforced by the proxy, the change is on record, and /metrics passes promtool.
 #include "tollgate/testing/net_util.hpp"
 #include "tollgate/testing/services_environment.hpp"
+#include "tollgate/testing/static_origin.hpp"
 #include "tollgate/testing/tollgate_process.hpp"
 
 #include <boost/json.hpp>
@@ -16,16 +17,8 @@ class AdminBinary : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!services_environment::available()) return;
-    origin_dir_ = std::make_unique<temp_dir>("admin-origin");
-    origin_dir_->write("index.html", "hello from the origin\n");
-    origin_port_ = free_port();
-    spawn_options so;
-    so.output_file = origin_dir_->file("origin.log");
-    origin_ = std::make_unique<child_process>(child_process::spawn(
-        {"python3", "-m", "http.server", std::to_string(origin_port_), "--bind", "127.0.0.1", "--directory",
-         origin_dir_->path()},
-        so));
-    ASSERT_TRUE(wait_for_port(origin_port_, std::chrono::seconds(20)));
+    origin_ = std::make_unique<static_origin>(
+        std::map<std::string, std::string>{{"index.html", "hello from the origin\n"}});
     tollgate_settings settings;
     settings.instance = "admin-binary";
     proxy_ = tollgate_process::start(services_environment::postgres(), services_environment::ldap(), settings);
@@ -33,26 +26,23 @@ class AdminBinary : public ::testing::Test {
   static void TearDownTestSuite() {
     proxy_.reset();
     origin_.reset();
-    origin_dir_.reset();
   }
   void SetUp() override { TOLLGATE_REQUIRE_SERVICES(); }
 
   static std::string through_proxy(const std::string& user) {
     return curl({"-x", proxy_->proxy_url(), "-U", user + ":" + user + "-pw", "-o", "/dev/null", "-w", "%{http_code}",
-                 "http://127.0.0.1:" + std::to_string(origin_port_) + "/index.html"})
+                 origin_->url("/index.html")})
         .out;
   }
 
-  static inline std::unique_ptr<temp_dir> origin_dir_;
-  static inline std::unique_ptr<child_process> origin_;
-  static inline std::uint16_t origin_port_ = 0;
+  static inline std::unique_ptr<static_origin> origin_;
   static inline std::unique_ptr<tollgate_process> proxy_;
 };
 
 TEST_F(AdminBinary, RuleCreatedThroughTheApiIsEnforcedByTheProxy) {
   EXPECT_EQ(through_proxy("alice"), "403");  // default deny
   const auto rule = "{\"priority\": 1, \"action\": \"allow\", \"groups\": [\"engineering\"], "
-                    "\"hosts\": [\"127.0.0.1/32\"], \"ports\": [" + std::to_string(origin_port_) + "], "
+                    "\"hosts\": [\"127.0.0.1/32\"], \"ports\": [" + std::to_string(origin_->port()) + "], "
                     "\"comment\": \"created through the admin API\"}";
   const auto created = curl({"-u", "carol:carol-pw", "-H", "Content-Type: application/json", "--data-binary", rule,
                              "-w", "\n%{http_code}", proxy_->admin_url() + "/api/v1/rules"});
@@ -81,6 +71,30 @@ TEST_F(AdminBinary, RuleCreatedThroughTheApiIsEnforcedByTheProxy) {
   const auto deleted = curl({"-u", "carol:carol-pw", "-X", "DELETE", "-o", "/dev/null", "-w", "%{http_code}",
                              proxy_->admin_url() + "/api/v1/rules/" + std::to_string(id)});
   EXPECT_EQ(deleted.out, "204");
+}
+
+TEST_F(AdminBinary, DryRunByUserAsksTheDirectoryForNestedGroups) {
+  const auto ask = [](const std::string& body) {
+    return curl({"-u", "carol:carol-pw", "-H", "Content-Type: application/json", "--data-binary", body, "-w",
+                 "\n%{http_code}", proxy_->admin_url() + "/api/v1/policy/test"})
+        .out;
+  };
+  const auto answer = ask(R"({"user": "erin", "url": "http://example.com/"})");
+  ASSERT_NE(answer.find("\n200"), std::string::npos) << answer << proxy_->log_text();
+  const auto json = boost::json::parse(answer.substr(0, answer.rfind('\n')));
+  const auto& groups = json.at("identity").at("groups").as_array();
+  std::vector<std::string> names;
+  for (const auto& g : groups) names.emplace_back(g.as_string());
+  // erin is a contractor; contractors sit in engineering-all, which sits in all-staff.
+  EXPECT_EQ(names, (std::vector<std::string>{"all-staff", "contractors", "engineering-all"})) << answer;
+  EXPECT_EQ(json.at("identity").at("user").as_string(), "erin");
+
+  const auto unknown = ask(R"({"user": "nobody-here", "url": "http://example.com/"})");
+  EXPECT_NE(unknown.find("unknown_user"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("\n404"), std::string::npos) << unknown;
+  // A filter metacharacter in the name is escaped: it matches nobody rather than everybody.
+  const auto wildcard = ask(R"({"user": "*", "url": "http://example.com/"})");
+  EXPECT_NE(wildcard.find("\n404"), std::string::npos) << wildcard;
 }
 
 TEST_F(AdminBinary, HealthReadinessAndMetrics) {

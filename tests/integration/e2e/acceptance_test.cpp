@@ -3,6 +3,7 @@
 #include "tollgate/testing/services_environment.hpp"
 
 #include "tollgate/testing/net_util.hpp"
+#include "tollgate/testing/static_origin.hpp"
 #include "tollgate/testing/tollgate_process.hpp"
 
 #include <boost/json.hpp>
@@ -17,26 +18,21 @@ class Acceptance : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!services_environment::available()) return;
-    origin_dir_ = std::make_unique<temp_dir>("tollgate-origin");
-    origin_dir_->write("intranet/index.html", "engineering intranet\n");
-    origin_port_ = free_port();
-    origin_ = std::make_unique<child_process>(child_process::spawn(
-        {"python3", "-m", "http.server", std::to_string(origin_port_), "--bind", "127.0.0.1", "--directory",
-         origin_dir_->path()},
-        spawn_options{.output_file = origin_dir_->file("origin.log"), .env = {}, .run_as_user = {}, .working_dir = {}}));
-    ASSERT_TRUE(wait_for_port(origin_port_, std::chrono::seconds(20)));
+    origin_ = std::make_unique<static_origin>(
+        std::map<std::string, std::string>{{"intranet/index.html", "engineering intranet\n"}});
+    const auto& origin_dir = origin_->dir();
 
     // A TLS origin for CONNECT: openssl's own test server, with a throwaway certificate.
     tls_port_ = free_port();
     ASSERT_EQ(run_command({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                            "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout",
-                           origin_dir_->file("key.pem"), "-out", origin_dir_->file("cert.pem")})
+                           origin_dir.file("key.pem"), "-out", origin_dir.file("cert.pem")})
                   .exit_code,
               0);
     tls_origin_ = std::make_unique<child_process>(child_process::spawn(
         {"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(tls_port_), "-cert",
-         origin_dir_->file("cert.pem"), "-key", origin_dir_->file("key.pem"), "-www", "-quiet"},
-        spawn_options{.output_file = origin_dir_->file("tls.log"), .env = {}, .run_as_user = {}, .working_dir = {}}));
+         origin_dir.file("cert.pem"), "-key", origin_dir.file("key.pem"), "-www", "-quiet"},
+        spawn_options{.output_file = origin_dir.file("tls.log"), .env = {}, .run_as_user = {}, .working_dir = {}}));
     ASSERT_TRUE(wait_for_port(tls_port_, std::chrono::seconds(20)));
 
     tollgate_settings settings;
@@ -46,13 +42,13 @@ class Acceptance : public ::testing::Test {
         "  action: allow\n"
         "  groups: [engineering-all]\n"
         "  hosts: [\"127.0.0.1/32\"]\n"
-        "  ports: [" + std::to_string(origin_port_) + ", " + std::to_string(tls_port_) + "]\n"
+        "  ports: [" + std::to_string(origin_->port()) + ", " + std::to_string(tls_port_) + "]\n"
         "  comment: engineering reaches the local origins\n"
         "- priority: 20\n"
         "  action: deny\n"
         "  groups: [sales]\n"
         "  hosts: [\"127.0.0.1/32\"]\n"
-        "  ports: [" + std::to_string(origin_port_) + "]\n"
+        "  ports: [" + std::to_string(origin_->port()) + "]\n"
         "  comment: sales may not reach the intranet\n";
     proxy_ = tollgate_process::start(services_environment::postgres(), services_environment::ldap(), settings);
   }
@@ -60,12 +56,11 @@ class Acceptance : public ::testing::Test {
     proxy_.reset();
     tls_origin_.reset();
     origin_.reset();
-    origin_dir_.reset();
   }
   void SetUp() override { TOLLGATE_REQUIRE_SERVICES(); }
 
   static std::string origin_url(const std::string& path) {
-    return "http://127.0.0.1:" + std::to_string(origin_port_) + path;
+    return origin_->url(path);
   }
   static boost::json::value admin_get(const std::string& user, const std::string& path) {
     const auto r = curl({"-u", user + ":" + user + "-pw", proxy_->admin_url() + path});
@@ -83,10 +78,8 @@ class Acceptance : public ::testing::Test {
     return items;
   }
 
-  static inline std::unique_ptr<temp_dir> origin_dir_;
-  static inline std::unique_ptr<child_process> origin_;
+  static inline std::unique_ptr<static_origin> origin_;
   static inline std::unique_ptr<child_process> tls_origin_;
-  static inline std::uint16_t origin_port_ = 0;
   static inline std::uint16_t tls_port_ = 0;
   static inline std::unique_ptr<tollgate_process> proxy_;
 };
