@@ -56,7 +56,8 @@ if [ ! -f "$var/admin-token" ]; then
   head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$var/admin-token"
   chmod 600 "$var/admin-token"
 fi
-printf '%s admin demo-token\n' "$(sha256sum <"$var/admin-token" | cut -d' ' -f1)" >"$var/admin-tokens"
+token=$(cat "$var/admin-token")
+printf '%s admin demo-token\n' "$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)" >"$var/admin-tokens"
 
 sed -e "s#@VAR@#$var#g" -e "s#@PROXY_PORT@#$PROXY_PORT#g" -e "s#@ADMIN_PORT@#$ADMIN_PORT#g" \
   -e "s#@PG_PORT@#$PG_PORT#g" -e "s#@LDAP_PORT@#$LDAP_PORT#g" -e "s#@ROOT@#$root#g" \
@@ -65,7 +66,6 @@ sed -e "s#@VAR@#$var#g" -e "s#@PROXY_PORT@#$PROXY_PORT#g" -e "s#@ADMIN_PORT@#$AD
 "$tollgate" check-config --config "$var/tollgate.yaml"
 "$tollgate" migrate --config "$var/tollgate.yaml" --migrations "$root/migrations"
 
-token=$(cat "$var/admin-token")
 cat <<HELP
 
 Tollgate demo is starting on 127.0.0.1:$PROXY_PORT (admin API on 127.0.0.1:$ADMIN_PORT).

@@ -162,9 +162,7 @@ class runtime final : public serve_runtime {
     auto server = admin_api::server::create(cfg_.admin, std::move(svc));
     if (!server) throw std::runtime_error("admin: " + server.error().message);
     admin_ = std::move(server.value());
-    admin_->start();
-    const auto ep = admin_->local_endpoint();
-    spdlog::info("admin API listening on {}:{}", ep.address().to_string(), ep.port());
+    admin_->start();  // logs where it listens
   }
 
   // The bootstrap file goes into PostgreSQL only when it holds no rules at all.
