@@ -3,6 +3,8 @@
 # its own PostgreSQL and slapd (demo users and groups) and a small origin, all
 # under ./var/, then `tollgate serve` in the foreground. Ctrl-C stops everything.
 # Running it again reuses ./var/.
+# For tests: DEMO_VAR puts the state elsewhere; TOLLGATE_BIN uses a built binary and
+# skips installing and building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -16,12 +18,16 @@ PG_PORT=${PG_PORT:-55432}
 LDAP_PORT=${LDAP_PORT:-3890}
 ORIGIN_PORT=${ORIGIN_PORT:-8081}
 
-bash scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build --target tollgate
-tollgate=$root/build/app/tollgate
+if [ -n "${TOLLGATE_BIN:-}" ]; then
+  tollgate=$TOLLGATE_BIN
+else
+  bash scripts/install-deps.sh
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build --target tollgate
+  tollgate=$root/build/app/tollgate
+fi
 
-var=$root/var
+var=${DEMO_VAR:-$root/var}
 mkdir -p "$var/spool" "$var/origin/public" "$var/origin/internal"
 
 origin_pid=""
@@ -47,6 +53,7 @@ echo "<h1>Tollgate demo: public page</h1>" >"$var/origin/public/index.html"
 echo "<h1>Tollgate demo: internal page (engineering only)</h1>" >"$var/origin/internal/index.html"
 python3 -m http.server "$ORIGIN_PORT" --bind 127.0.0.1 --directory "$var/origin" >"$var/origin.log" 2>&1 &
 origin_pid=$!
+wait_port "$ORIGIN_PORT" 20 || { echo "demo: the origin did not start; see $var/origin.log" >&2; exit 1; }
 
 [ -f "$var/ldap-password" ] || printf 'service-secret\n' >"$var/ldap-password"
 [ -f "$var/audit-ed25519.pem" ] || openssl genpkey -algorithm ed25519 -out "$var/audit-ed25519.pem" 2>/dev/null
@@ -59,6 +66,8 @@ fi
 token=$(cat "$var/admin-token")
 printf '%s admin demo-token\n' "$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)" >"$var/admin-tokens"
 
+# The demo rules name the origin's default port; follow ORIGIN_PORT.
+sed -e "s/\[8081\]/[$ORIGIN_PORT]/" deploy/demo/rules.yaml >"$var/rules.yaml"
 sed -e "s#@VAR@#$var#g" -e "s#@PROXY_PORT@#$PROXY_PORT#g" -e "s#@ADMIN_PORT@#$ADMIN_PORT#g" \
   -e "s#@PG_PORT@#$PG_PORT#g" -e "s#@LDAP_PORT@#$LDAP_PORT#g" -e "s#@ROOT@#$root#g" \
   deploy/demo/tollgate.yaml.in >"$var/tollgate.yaml"
