@@ -1,6 +1,7 @@
 #include "tollgate/admin_api/server.hpp"
 
 #include "server_state.hpp"
+#include "tls_certificate.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -9,6 +10,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/throw_exception.hpp>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -71,6 +74,15 @@ class server::impl {
       } catch (const std::exception& e) {
         return start_error{"admin TLS (" + o.tls_cert_file + ", " + o.tls_key_file + "): " + e.what()};
       }
+      // For the certificate-expiry alert (deploy/prometheus/tollgate-alerts.yml).
+      const auto not_after = certificate_not_after(o.tls_cert_file);
+      if (!not_after) return start_error{"admin TLS (" + o.tls_cert_file + "): no certificate date could be read"};
+      prometheus::BuildGauge()
+          .Name("tollgate_admin_tls_cert_expiry_timestamp_seconds")
+          .Help("Unix time at which the admin listener's TLS certificate expires")
+          .Register(state_->svc.registry)
+          .Add({})
+          .Set(static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(not_after->time_since_epoch()).count()));
     }
     auto ep = parse_listen(o.listen);
     if (!ep) return ep.error();

@@ -15,6 +15,8 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -359,6 +361,14 @@ TEST_F(Server, SpeaksTlsWhenConfigured) {
   EXPECT_EQ(res.result_int(), 200u);
   // Plain HTTP on the TLS port gets nowhere.
   EXPECT_EQ(raw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").find("200 OK"), std::string::npos);
+
+  // The certificate's expiry is exported for the alert: a day from now (-days 1).
+  double expiry = 0;
+  for (const auto& f : world.registry.Collect())
+    if (f.name == "tollgate_admin_tls_cert_expiry_timestamp_seconds" && !f.metric.empty())
+      expiry = f.metric[0].gauge.value;
+  const auto in_a_day = static_cast<double>(std::time(nullptr) + 86400);
+  EXPECT_NEAR(expiry, in_a_day, 120.0);
 }
 
 }  // namespace
