@@ -34,6 +34,7 @@ origin_pid=""
 serve_pid=""
 cleanup() {
   trap - EXIT INT TERM
+  set +e  # stop everything, whatever has already gone
   echo
   echo "demo: stopping"
   [ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true

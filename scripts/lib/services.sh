@@ -71,9 +71,9 @@ slapd_start() {
 
 slapd_stop() {
   local dir=$1
-  [ -f "$dir/slapd.pid" ] || return 0
   local pid
-  pid=$(cat "$dir/slapd.pid")
+  # slapd removes its pid file when it exits by itself (Ctrl-C reaches it too).
+  pid=$(cat "$dir/slapd.pid" 2>/dev/null) || return 0
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   rm -f "$dir/slapd.pid"
