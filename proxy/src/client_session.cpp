@@ -95,6 +95,10 @@ void client_session::read_head() {
     client_buf_.shrink_to_fit();
     client_buf_.reserve(4 * 1024);
   }
+  // Beast reads a chunk-size line (with its extensions) or a trailer section whole,
+  // with no limit of its own: the buffer sets one, so an endless line is a 400
+  // (buffer_overflow), not memory. A head is read in pieces of at most 8 KiB.
+  client_buf_.max_size(std::max(client_buf_.size(), opts_->max_header_bytes) + relay_size);
   process_buffer();
 }
 
@@ -105,8 +109,8 @@ void client_session::process_buffer() {
     case head_scan_status::complete:
       if (scanner_.head_end() > opts_->max_header_bytes) {
         begin_record(bytes);
-        respond(http::status::request_header_fields_too_large, "error", "request head too large",
-                "The request head is larger than this proxy accepts.");
+        const auto a = answer_oversized_head(bytes, opts_->max_header_bytes);
+        respond(a.status, "error", a.error, a.page);
         return;
       }
       on_head(scanner_.head_end());
@@ -126,8 +130,8 @@ void client_session::process_buffer() {
   }
   if (bytes.size() >= opts_->max_header_bytes) {
     begin_record(bytes);
-    respond(http::status::request_header_fields_too_large, "error", "request head too large",
-            "The request head is larger than this proxy accepts.");
+    const auto a = answer_oversized_head(bytes, opts_->max_header_bytes);
+    respond(a.status, "error", a.error, a.page);
     return;
   }
   if (waiting_idle_) {
@@ -213,6 +217,15 @@ void client_session::on_head(std::size_t head_len) {
     respond(http::status::payload_too_large, "error", "request body too large", "The request body is too large.");
     return;
   }
+  if (ec == http::error::bad_version) {
+    const std::string_view head(static_cast<const char*>(client_buf_.cdata().data()), head_len);
+    if (is_unsupported_version(head.substr(0, head.find('\r')))) {
+      client_keep_alive_ = false;
+      respond(http::status::http_version_not_supported, "error", "unsupported HTTP version",
+              "This proxy speaks HTTP/1.1 and HTTP/1.0 only.");
+      return;
+    }
+  }
   if (ec || !req_p_->is_header_done()) {
     client_keep_alive_ = false;
     const std::string why = ec ? "malformed request: " + ec.message() : "malformed request head";
@@ -237,6 +250,12 @@ void client_session::on_head(std::size_t head_len) {
   if (auto why = check_framing(req); !why.empty()) {
     client_keep_alive_ = false;
     respond(http::status::bad_request, "error", why, "Malformed request: ambiguous message framing.");
+    return;
+  }
+  if (!is_forwardable_method(req.method_string())) {
+    client_keep_alive_ = false;
+    respond(http::status::not_implemented, "error", "request method not implemented",
+            "The request method is not implemented (methods are case-sensitive: GET, not get).");
     return;
   }
   if (!parse_target()) return;

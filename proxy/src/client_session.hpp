@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tollgate::proxy::detail {
 
@@ -137,6 +138,7 @@ class client_session final : public tracked_connection, public std::enable_share
   std::string host_header_;  // upstream Host
   std::string destination_text_;
   std::size_t head_bytes_ = 0;
+  std::vector<const void*> head_fields_;  // a chunked request's upstream header fields, not its trailers
   unsigned client_version_ = 11;
   bool client_keep_alive_ = true;
   bool is_head_ = false;

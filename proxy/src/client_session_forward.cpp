@@ -7,7 +7,9 @@
 
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
+#include <vector>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
@@ -60,6 +62,20 @@ void serialize_head(const http::request_header<>& h, std::string& out) {
   append_fields(h, out);
 }
 
+// Beast's parser adds trailer fields to the header it has parsed (a name it already
+// has goes next to it), and the upstream head is serialised from that header, maybe
+// only after the last chunk was read. Trailer fields must not become header fields
+// (RFC 9110 section 6.5.2): every field that is not one of `head` is dropped.
+void drop_trailer_fields(http::fields& f, const std::vector<const void*>& head) {
+  for (auto it = f.begin(); it != f.end();) {
+    if (std::find(head.begin(), head.end(), &*it) == head.end()) {
+      it = f.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 bool is_stale_reuse_error(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
          ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe;
@@ -84,8 +100,15 @@ void client_session::prepare_request() {
   req.target(target_);
   req.version(11);
   req.set(http::field::host, host_header_);
+  // One Content-Length with the number the body is framed by ("3, 3" or a repeated
+  // field is accepted from the client, but not passed on for the origin to read).
+  if (const auto length = req_p_->content_length()) req.content_length(*length);
   append_via(req, opts_->via);
   if (opts_->x_forwarded_for) append_forwarded_for(req, client_ip_);
+  head_fields_.clear();
+  if (req_p_->chunked()) {
+    for (const auto& field : req) head_fields_.push_back(&field);
+  }
 }
 
 void client_session::send_request() {
@@ -162,6 +185,9 @@ void client_session::on_request_body(error_code ec) {
                ec == boost::asio::error::connection_reset) {
       finish_request(0, "error", "client closed during request body");
       close_everything();
+    } else if (ec == http::error::buffer_overflow) {
+      respond(http::status::bad_request, "error", "chunk line or trailer section too long",
+              "Malformed request body: a chunk line or the trailer section is too long.");
     } else {
       respond(http::status::bad_request, "error", "malformed request body: " + ec.message(),
               "Malformed request body.");
@@ -171,6 +197,7 @@ void client_session::on_request_body(error_code ec) {
   body.data = relay_.get();
   body.size = got;
   body.more = !req_p_->is_done();
+  if (!body.more && req_p_->chunked()) drop_trailer_fields(req_p_->get(), head_fields_);
   write_request();
 }
 

@@ -33,7 +33,8 @@ void client_session::respond(http::status status, std::string_view decision, std
   up_.reset();
   const int code = static_cast<int>(status);
   // Keep the connection only when the request was read completely and is not suspect.
-  const bool suspect = code == 400 || code == 408 || code == 413 || code == 431;
+  const bool suspect = code == 400 || code == 408 || code == 413 || code == 414 || code == 431 || code == 501 ||
+                       code == 505;
   const bool keep = client_keep_alive_ && !suspect && req_p_ && req_p_->is_header_done() && req_p_->is_done() &&
                     !shared_.stopping.load(std::memory_order_relaxed);
   canned_ = {};

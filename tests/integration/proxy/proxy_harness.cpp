@@ -79,6 +79,15 @@ std::string origin_url(const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(origin_environment::http_port()) + path;
 }
 
+long origin_requests() {
+  raw_client c(origin_environment::http_port(), std::chrono::seconds(5));
+  if (!c.send("GET /count HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")) return -1;
+  const auto r = c.read_response();
+  const auto body = r.find("\r\n\r\n");
+  if (status_of(r) != 200 || body == std::string::npos) return -1;
+  return std::atol(r.c_str() + body + 4);
+}
+
 proxy_process::proxy_process(const std::vector<std::string>& lines, bool allow_loopback)
     : allow_loopback_(allow_loopback) {
   write_config(lines);

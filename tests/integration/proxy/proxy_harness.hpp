@@ -27,6 +27,10 @@ class origin_environment : public ::testing::Environment {
 /// `http://127.0.0.1:<origin>` + path.
 std::string origin_url(const std::string& path);
 
+/// How many request heads the test origin has read so far (its `GET /count`, asked
+/// directly, not through a proxy); -1 when it does not answer.
+long origin_requests();
+
 /// A proxy_testbed process with its own config, audit file and port.
 class proxy_process {
  public:

@@ -6,7 +6,7 @@
 //   GET  /chunked/N   N bytes, chunked                      GET /eof/N: N bytes, ends by close
 //   GET  /headers     the request head as received           GET /conn: this connection's number
 //   GET  /status/N    status N, no body                      GET /slow/MS: answers after MS ms
-//   GET  /early       103 Early Hints, then 200
+//   GET  /early       103 Early Hints, then 200              GET /count: request heads read so far, /count excluded
 //   POST /echo        "len=L sum=S chunked=0|1" for the body it received (streamed, not kept)
 // TLS (CERT KEY given): any request -> "hello over tls". Sink: raw TCP; reads to EOF,
 // then answers "received N" and closes (shows that a half-close crossed a tunnel).
@@ -31,6 +31,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 std::atomic<unsigned long> connection_counter{0};
+std::atomic<unsigned long> request_counter{0};  // request heads parsed, /count excluded
 const std::string filler(64 * 1024, 'x');
 
 std::uint64_t number_after(std::string_view target, std::string_view prefix) {
@@ -67,6 +68,8 @@ void serve_http(tcp::socket sock) {
     http::read_header(sock, buf, p, ec);
     if (ec) return;
     auto& req = p.get();
+    const bool is_count = req.target() == "/count";
+    if (!is_count) ++request_counter;
     // Read (and digest) the body without keeping it.
     std::uint64_t len = 0, sum = 0;
     const bool chunked = p.chunked();
@@ -121,6 +124,8 @@ void serve_http(tcp::socket sock) {
     } else if (t == "/early") {
       ok = write_all(sock, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n");
       ok = ok && write_simple(sock, 200, "after hints", keep);
+    } else if (is_count) {
+      ok = write_simple(sock, 200, std::to_string(request_counter.load()), keep);
     } else if (t == "/conn") {
       ok = write_simple(sock, 200, std::to_string(id), keep);
     } else if (t.starts_with("/status/")) {
