@@ -67,7 +67,8 @@ class reader {
       if (*u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return static_cast<std::int64_t>(*u);
     }
     if (const auto* d = v.if_double()) {
-      if (*d == static_cast<double>(static_cast<std::int64_t>(*d)) && *d > -1e15 && *d < 1e15) {
+      // Range first: casting an out-of-range double is undefined (found by fuzz_admin_input).
+      if (*d > -1e15 && *d < 1e15 && *d == static_cast<double>(static_cast<std::int64_t>(*d))) {
         return static_cast<std::int64_t>(*d);
       }
     }

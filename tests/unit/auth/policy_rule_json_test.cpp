@@ -99,6 +99,18 @@ INSTANTIATE_TEST_SUITE_P(
                      {"schedule.when", "schedule.tz"}},
         invalid_case{R"({"action": "allow", "schedule": "weekdays"})", {"schedule"}}));
 
+TEST(rule_json, huge_numbers_are_refused_not_cast) {
+  // Regression (fuzz_admin_input under UBSan): 7.8e48 as a priority was cast to int64.
+  for (const char* text : {R"({"priority": 7.77778e48, "action": "allow"})", R"({"priority": -1e300, "action": "allow"})",
+                           R"({"ports": [1e20], "action": "allow"})"}) {
+    const auto parsed = rule_from_json(boost::json::parse(text));
+    EXPECT_TRUE(std::holds_alternative<std::vector<rule_problem>>(parsed)) << text;
+  }
+  const auto whole = rule_from_json(boost::json::parse(R"({"priority": 20.0, "action": "allow"})"));
+  ASSERT_TRUE(std::holds_alternative<rule>(whole));
+  EXPECT_EQ(std::get<rule>(whole).priority, 20);
+}
+
 TEST(rule_validation, a_valid_rule_has_no_problems) {
   rule r;
   r.action = policy_action::allow;
