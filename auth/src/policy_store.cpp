@@ -144,7 +144,7 @@ store_result<std::size_t> policy_store::bootstrap(const std::vector<rule>& rules
     // Instances starting together: the second waits here, then sees the rules.
     tx.exec("LOCK TABLE rules IN SHARE ROW EXCLUSIVE MODE");
     if (tx.exec1("SELECT EXISTS (SELECT 1 FROM rules)")[0].as<bool>()) return std::size_t{0};
-    for (const auto& r : rules) detail::insert_rule(tx, r);
+    detail::insert_rules(tx, rules);
     tx.commit();
     return rules.size();
   });

@@ -6,6 +6,8 @@
 #include <boost/json/serialize.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
+
 namespace tollgate::auth::detail {
 namespace {
 
@@ -118,6 +120,40 @@ rule insert_rule(pqxx::transaction_base& tx, const rule& r) {
       json_strings(r.methods), json_strings(r.path_prefixes), json_schedule(r.schedule),
       std::string(to_string(r.mode)), r.comment, r.enabled);
   return rule_from_row(row);
+}
+
+void insert_rules(pqxx::transaction_base& tx, const std::vector<rule>& rules) {
+  // One statement per batch: the rules_changed trigger fires per statement, so a large
+  // bootstrap file bumps the policy version (and notifies the instances) a few times,
+  // not once per rule. Ids follow the order of `rules`.
+  constexpr std::size_t batch = 5000;
+  for (std::size_t first = 0; first < rules.size(); first += batch) {
+    boost::json::array rows;
+    for (std::size_t i = first; i < std::min(rules.size(), first + batch); ++i) {
+      const auto& r = rules[i];
+      rows.emplace_back(boost::json::object{{"priority", r.priority},
+                                            {"action", to_string(r.action)},
+                                            {"groups", boost::json::parse(json_strings(r.groups))},
+                                            {"hosts", boost::json::parse(json_strings(r.hosts))},
+                                            {"ports", boost::json::parse(json_ports(r.ports))},
+                                            {"methods", boost::json::parse(json_strings(r.methods))},
+                                            {"path_prefixes", boost::json::parse(json_strings(r.path_prefixes))},
+                                            {"schedule", boost::json::parse(json_schedule(r.schedule))},
+                                            {"mode", to_string(r.mode)},
+                                            {"comment", r.comment},
+                                            {"enabled", r.enabled}});
+    }
+    tx.exec_params(
+        "INSERT INTO rules (priority, action, groups, hosts, ports, methods, path_prefixes, schedule, mode, comment, "
+        "enabled) "
+        "SELECT (x->>'priority')::int, x->>'action', ARRAY(SELECT jsonb_array_elements_text(x->'groups')), "
+        "ARRAY(SELECT jsonb_array_elements_text(x->'hosts')), ARRAY(SELECT jsonb_array_elements_text(x->'ports')), "
+        "ARRAY(SELECT jsonb_array_elements_text(x->'methods')), "
+        "ARRAY(SELECT jsonb_array_elements_text(x->'path_prefixes')), NULLIF(x->'schedule', 'null'::jsonb), "
+        "x->>'mode', x->>'comment', (x->>'enabled')::boolean "
+        "FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(x, n) ORDER BY n",
+        boost::json::serialize(rows));
+  }
 }
 
 std::optional<rule> update_rule(pqxx::transaction_base& tx, std::int64_t id, const rule& r, std::int64_t expected) {

@@ -22,6 +22,8 @@ std::int64_t read_policy_version(pqxx::connection_base& c);
 /// Every rule in decision order, or just rule `id`.
 std::vector<rule> select_rules(pqxx::transaction_base& tx, std::optional<std::int64_t> id = std::nullopt);
 rule insert_rule(pqxx::transaction_base& tx, const rule& r);
+/// Inserts `rules` in order, a few thousand per statement (bootstrap).
+void insert_rules(pqxx::transaction_base& tx, const std::vector<rule>& rules);
 /// Replaces the rule if its version matches; nullopt when no row matched.
 std::optional<rule> update_rule(pqxx::transaction_base& tx, std::int64_t id, const rule& r, std::int64_t expected);
 /// Deletes the rule if its version matches; false when no row matched.

@@ -120,10 +120,17 @@ struct policy_watcher::state {
     while (!stopping) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_resync -
                                                                               std::chrono::steady_clock::now());
-      const bool readable = wait(c.sock(), left);
-      if (stopping) return;
+      // A notification that arrived while a query ran (a reload) sits in libpq's queue
+      // and will never make the socket readable: take those before waiting, or the
+      // change would wait for the next resync.
       notified = false;
-      const int handled = readable ? c.get_notifs() : 0;
+      int handled = c.get_notifs();
+      bool readable = false;
+      if (!notified) {
+        readable = wait(c.sock(), left);
+        if (stopping) return;
+        handled = readable ? c.get_notifs() : 0;
+      }
       const bool resync = std::chrono::steady_clock::now() >= next_resync;
       if (notified || reload_requested.exchange(false)) {
         reload(c);

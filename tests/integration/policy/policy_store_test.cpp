@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace tollgate::auth {
 namespace {
 
@@ -143,6 +145,35 @@ TEST_F(policy_store_test, bootstrap_fills_an_empty_table_once) {
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(*second, 0u);
   EXPECT_EQ(store_->list().value().size(), 2u);
+}
+
+TEST_F(policy_store_test, bootstrap_keeps_every_field_and_the_order_and_bumps_the_version_per_batch) {
+  // 12,000 rules: every field as written, ids in file order, and the policy version
+  // bumped once per batched statement (3), not once per rule.
+  std::vector<rule> rules;
+  for (int i = 0; i < 12000; ++i) {
+    auto r = sample();
+    r.priority = 10 + i % 7;
+    r.comment = "rule " + std::to_string(i) + " \\ \"quoted\"";
+    if (i % 3 == 0) r.schedule.reset();
+    if (i % 5 == 0) r.enabled = false;
+    rules.push_back(r);
+  }
+  const auto before = store_->load().value().version;
+  auto n = store_->bootstrap(rules);
+  ASSERT_TRUE(n.has_value()) << n.error().message;
+  EXPECT_EQ(*n, rules.size());
+  const auto after = store_->load().value();
+  EXPECT_EQ(after.version - before, 3);
+  auto stored = after.rules;
+  ASSERT_EQ(stored.size(), rules.size());
+  std::sort(stored.begin(), stored.end(), [](const rule& a, const rule& b) { return a.id < b.id; });
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    auto got = stored[i];
+    got.id = 0;
+    got.version = rules[i].version;
+    ASSERT_EQ(got, rules[i]) << "rule " << i;
+  }
 }
 
 TEST_F(policy_store_test, bootstrap_refuses_an_invalid_set_whole) {
