@@ -75,14 +75,14 @@ class server::impl {
         return start_error{"admin TLS (" + o.tls_cert_file + ", " + o.tls_key_file + "): " + e.what()};
       }
       // For the certificate-expiry alert (deploy/prometheus/tollgate-alerts.yml).
-      const auto not_after = certificate_not_after(o.tls_cert_file);
+      const auto not_after = certificate_not_after(state_->tls->native_handle());
       if (!not_after) return start_error{"admin TLS (" + o.tls_cert_file + "): no certificate date could be read"};
       prometheus::BuildGauge()
           .Name("tollgate_admin_tls_cert_expiry_timestamp_seconds")
           .Help("Unix time at which the admin listener's TLS certificate expires")
           .Register(state_->svc.registry)
           .Add({})
-          .Set(static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(not_after->time_since_epoch()).count()));
+          .Set(static_cast<double>(std::chrono::system_clock::to_time_t(*not_after)));
     }
     auto ep = parse_listen(o.listen);
     if (!ep) return ep.error();

@@ -1,12 +1,13 @@
 #pragma once
+#include <openssl/ssl.h>
+
 #include <chrono>
 #include <optional>
-#include <string>
 
 namespace tollgate::admin_api {
 
-/// The notAfter time of the first certificate in a PEM file (the server's own, in a
-/// chain file); nullopt when the file holds no readable certificate.
-std::optional<std::chrono::system_clock::time_point> certificate_not_after(const std::string& pem_file);
+/// The notAfter time of the certificate a TLS server context presents; nullopt when it
+/// has none or the date cannot be read.
+std::optional<std::chrono::system_clock::time_point> certificate_not_after(const SSL_CTX* ctx);
 
 }  // namespace tollgate::admin_api

@@ -117,15 +117,10 @@ class runtime final : public serve_runtime {
     };
     // The dry run asks the directory as the service account, on its own connection (the
     // authenticator's workers keep theirs for the hot path); admin worker threads may block.
-    struct group_lookup {
-      explicit group_lookup(std::unique_ptr<auth::directory> d) : directory(std::move(d)) {}
-      std::mutex mutex;
-      std::unique_ptr<auth::directory> directory;
-    };
-    svc.user_groups = [lookup = std::make_shared<group_lookup>(auth::make_ldap_directory(cfg_.ldap))](
-                          const std::string& user) -> std::optional<std::vector<std::string>> {
-      std::lock_guard lock(lookup->mutex);
-      auto answer = lookup->directory->groups_of(user);
+    group_directory_ = auth::make_ldap_directory(cfg_.ldap);
+    svc.user_groups = [this](const std::string& user) -> std::optional<std::vector<std::string>> {
+      std::lock_guard lock(group_directory_mutex_);
+      auto answer = group_directory_->groups_of(user);
       switch (answer.status) {
         case auth::directory_status::ok: return std::move(answer.groups);
         case auth::directory_status::bad_credentials: return std::nullopt;
@@ -232,6 +227,8 @@ class runtime final : public serve_runtime {
   std::shared_ptr<auth::policy_engine> engine_;
   std::unique_ptr<auth::policy_watcher> watcher_;
   std::unique_ptr<auth::ldap_authenticator> authn_;
+  std::mutex group_directory_mutex_;  // a directory serves one caller at a time
+  std::unique_ptr<auth::directory> group_directory_;  // the admin dry run's group lookups
   std::unique_ptr<proxy::server> proxy_;
   std::unique_ptr<admin_api::admin_action_log> actions_;
   std::unique_ptr<admin_api::audit_queries> queries_;

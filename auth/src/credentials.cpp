@@ -42,6 +42,27 @@ bool iequals_ascii(std::string_view a, std::string_view b) {
          });
 }
 
+
+// Strict RFC 4648 decoding: OpenSSL does the work, we reject what it would tolerate.
+bool decode_base64(std::string_view in, std::string& out) {
+  if (in.empty() || in.size() % 4 != 0) return false;
+  const auto pad = static_cast<std::size_t>(std::count(in.end() - 2, in.end(), '='));
+  if (in.find('=') < in.size() - pad) return false;
+  out.resize(in.size() / 4 * 3);
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  if (n < 0) return false;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return true;
+}
+
+}  // namespace
+
+const boost::system::error_category& credentials_category() noexcept {
+  static const credentials_category_impl category;
+  return category;
+}
+
 bool is_valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
@@ -65,26 +86,6 @@ bool is_valid_utf8(std::string_view s) {
     i += extra + 1;
   }
   return true;
-}
-
-// Strict RFC 4648 decoding: OpenSSL does the work, we reject what it would tolerate.
-bool decode_base64(std::string_view in, std::string& out) {
-  if (in.empty() || in.size() % 4 != 0) return false;
-  const auto pad = static_cast<std::size_t>(std::count(in.end() - 2, in.end(), '='));
-  if (in.find('=') < in.size() - pad) return false;
-  out.resize(in.size() / 4 * 3);
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0) return false;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return true;
-}
-
-}  // namespace
-
-const boost::system::error_category& credentials_category() noexcept {
-  static const credentials_category_impl category;
-  return category;
 }
 
 boost::system::result<credentials> parse_proxy_authorization(std::string_view value) {

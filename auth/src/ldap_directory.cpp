@@ -62,17 +62,19 @@ class ldap_directory final : public directory {
     std::string dn;
     if (!find_user(creds.user, dn, a)) return a;
     if (!bind_user(dn, creds.password, a)) return a;
-    std::vector<std::string> groups;
-    if (!read_groups(creds.user, dn, groups, a)) return a;
-    a.status = directory_status::ok;
-    a.groups = std::move(groups);
-    return a;
+    return with_groups(creds.user, dn, a);
   }
 
   directory_answer groups_of(const std::string& user) override {
     directory_answer a;
     std::string dn;
     if (!find_user(user, dn, a)) return a;
+    return with_groups(user, dn, a);
+  }
+
+ private:
+  // The answer for a user found at `dn`: ok with the groups, or why they could not be read.
+  directory_answer& with_groups(const std::string& user, const std::string& dn, directory_answer& a) {
     std::vector<std::string> groups;
     if (!read_groups(user, dn, groups, a)) return a;
     a.status = directory_status::ok;
@@ -80,7 +82,6 @@ class ldap_directory final : public directory {
     return a;
   }
 
- private:
   static directory_answer& refuse(directory_answer& a, std::string reason) {
     a.status = directory_status::bad_credentials;
     a.reason = std::move(reason);

@@ -129,20 +129,9 @@ void insert_rules(pqxx::transaction_base& tx, const std::vector<rule>& rules) {
   constexpr std::size_t batch = 5000;
   for (std::size_t first = 0; first < rules.size(); first += batch) {
     boost::json::array rows;
-    for (std::size_t i = first; i < std::min(rules.size(), first + batch); ++i) {
-      const auto& r = rules[i];
-      rows.emplace_back(boost::json::object{{"priority", r.priority},
-                                            {"action", to_string(r.action)},
-                                            {"groups", boost::json::parse(json_strings(r.groups))},
-                                            {"hosts", boost::json::parse(json_strings(r.hosts))},
-                                            {"ports", boost::json::parse(json_ports(r.ports))},
-                                            {"methods", boost::json::parse(json_strings(r.methods))},
-                                            {"path_prefixes", boost::json::parse(json_strings(r.path_prefixes))},
-                                            {"schedule", boost::json::parse(json_schedule(r.schedule))},
-                                            {"mode", to_string(r.mode)},
-                                            {"comment", r.comment},
-                                            {"enabled", r.enabled}});
-    }
+    // The admin API's JSON form of a rule: lists as arrays (ports as numbers or "lo-hi"),
+    // the schedule as an object or null; the statement reads it field by field.
+    for (std::size_t i = first; i < std::min(rules.size(), first + batch); ++i) rows.emplace_back(rule_to_json(rules[i]));
     tx.exec_params(
         "INSERT INTO rules (priority, action, groups, hosts, ports, methods, path_prefixes, schedule, mode, comment, "
         "enabled) "

@@ -254,8 +254,9 @@ void client_session::on_head(std::size_t head_len) {
   }
   if (!is_forwardable_method(req.method_string())) {
     client_keep_alive_ = false;
-    respond(http::status::not_implemented, "error", "request method not implemented",
-            "The request method is not implemented (methods are case-sensitive: GET, not get).");
+    // RFC 9110 section 15.6.2: 501 for a method the proxy does not recognise.
+    respond(http::status::not_implemented, "error", "unrecognised request method",
+            "This proxy does not accept that request method (methods are case-sensitive: GET, not get).");
     return;
   }
   if (!parse_target()) return;

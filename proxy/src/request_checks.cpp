@@ -3,6 +3,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include <algorithm>
+#include <string>
 
 namespace tollgate::proxy::detail {
 namespace http = boost::beast::http;
@@ -31,15 +32,12 @@ void for_each_token(const http::request_header<>& h, http::field name, F&& f) {
   }
 }
 
-// True when `name` is `framing` (lower case, with '-') written with some '_' for '-'.
+// True when `name` is `framing` written with some '_' for '-'.
 bool is_underscore_spelling(std::string_view name, std::string_view framing) {
-  if (name.size() != framing.size() || name.find('_') == std::string_view::npos) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if ((c == '_' ? '-' : c) != framing[i]) return false;
-  }
-  return true;
+  if (name.find('_') == std::string_view::npos) return false;
+  std::string dashed(name);
+  std::replace(dashed.begin(), dashed.end(), '_', '-');
+  return boost::beast::iequals(dashed, framing);
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -123,7 +121,7 @@ oversized_answer answer_oversized_head(std::string_view raw, std::size_t limit) 
     return {http::status::request_header_fields_too_large, "request head too large",
             "The request head is larger than this proxy accepts."};
   if (line.find(' ') == std::string_view::npos)
-    return {http::status::not_implemented, "request method too long", "The request method is not implemented."};
+    return {http::status::not_implemented, "request method too long", "This proxy does not accept that request method."};
   return {http::status::uri_too_long, "request line too long", "The request target is longer than this proxy accepts."};
 }
 

@@ -30,6 +30,9 @@ inline boost::system::error_code make_error_code(credentials_error e) noexcept {
   return {static_cast<int>(e), credentials_category()};
 }
 
+/// Well-formed UTF-8: no overlong forms, surrogates or values past U+10FFFF.
+bool is_valid_utf8(std::string_view s);
+
 /// Decodes a Proxy-Authorization header value (`Basic <base64(user:password)>`).
 boost::system::result<credentials> parse_proxy_authorization(std::string_view header_value);
 
