@@ -112,6 +112,14 @@ struct pg_audit_sink::impl {
     checkpointed_seq = c.seq;
   }
 
+  // Several spooled batches per turn against one fresh batch taken: the spool shrinks
+  // even while records arrive as fast as the writer takes them. One per turn kept it
+  // at its size for as long as such a flood lasted (e.g. clients retrying 503s).
+  static constexpr int replay_batches_per_turn = 8;
+  void replay_some() {
+    for (int i = 0; i < replay_batches_per_turn && spool_->has_pending() && pg_available(); ++i) replay_one();
+  }
+
   void replay_one() {
     auto batch = spool_->peek(opts.batch_max);
     if (batch.empty()) {
@@ -168,7 +176,7 @@ struct pg_audit_sink::impl {
         held = std::move(raw);
         if (held.empty() && closed) break;  // closed before the take: nothing more can come
       }
-      if (spool_->has_pending() && pg_available()) replay_one();
+      if (spool_->has_pending() && pg_available()) replay_some();
       if (!held.empty()) place(held, closed);
       if (!held.empty()) std::this_thread::sleep_for(std::min<steady::duration>(backoff, 100ms));
     }

@@ -48,7 +48,7 @@ client_session::client_session(worker& w, boost::asio::ip::tcp::socket socket)
 
 client_session::~client_session() {
   release_relay();
-  worker_.buffers().release(std::move(tunnel_buf_));
+  release_tunnel_pipes();
   if (record_pending_) finish_request(rec_.status != 0 ? rec_.status : 0, "error", "connection closed");
   if (counted_tunnel_) {
     shared_.m.active_tunnel.Decrement();

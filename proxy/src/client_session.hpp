@@ -2,6 +2,7 @@
 #include "connection_registry.hpp"
 #include "buffer_pool.hpp"
 #include "head_scan.hpp"
+#include "pipe_pool.hpp"
 #include "tollgate/audit/audit_record.hpp"
 #include "tollgate/auth/authenticator.hpp"
 #include "tollgate/auth/policy.hpp"
@@ -92,8 +93,9 @@ class client_session final : public tracked_connection, public std::enable_share
 
   // CONNECT tunnel (client_session_tunnel.cpp)
   void open_tunnel();
-  void tunnel_read(bool upward);
-  void tunnel_write(bool upward, std::size_t n);
+  void tunnel_early_data();
+  void tunnel_pump(bool upward);
+  void release_tunnel_pipes();
   void tunnel_direction_done(bool upward, bool clean);
   void arm_tunnel_timer();
   void close_tunnel();
@@ -148,6 +150,7 @@ class client_session final : public tracked_connection, public std::enable_share
   bool response_started_ = false;
   bool request_prepared_ = false;
   bool request_sent_ = false;  // the whole request (head and body) reached the origin
+  bool canned_retry_after_ = false;  // the next answer of our own says Retry-After
 
   // Body relay and tunnel buffers.
   // Relay buffers come from the worker's pool while a body or tunnel moves.
@@ -155,7 +158,11 @@ class client_session final : public tracked_connection, public std::enable_share
   char* relay();
   void release_relay();
   buffer_pool::block relay_;
-  buffer_pool::block tunnel_buf_;  // the second direction of a tunnel
+  struct tunnel_direction {
+    pipe_pool::pipe pipe;       // only while bytes are in flight
+    std::size_t in_pipe = 0;    // spliced in, not yet out
+  };
+  std::array<tunnel_direction, 2> tunnel_;  // [0] client to origin, [1] origin to client
   std::array<char, 2048> drain_buf_;  // lingering close
   std::string head_text_;             // response head, serialised for the raw path
   std::uint64_t raw_left_ = 0;        // identity response body bytes still to relay

@@ -17,6 +17,7 @@ using boost::system::error_code;
 
 namespace {
 constexpr std::chrono::milliseconds audit_wait_retry{20};
+constexpr std::chrono::seconds audit_reject_delay{1};
 }
 
 void client_session::authenticate() {
@@ -70,8 +71,17 @@ void client_session::admit() {
       resolve();
       return;
     case audit::admission::reject:
-      respond(http::status::service_unavailable, "error", "audit pipeline full",
-              "The proxy cannot record requests right now. Please try again shortly.");
+      // Fail closed, and slowly: every 503 is itself a record, so clients retrying at
+      // once would keep the full queue full long after PostgreSQL is back. One such
+      // answer per connection per second, then the connection closes.
+      client_keep_alive_ = false;
+      timer_.expires_after(audit_reject_delay);
+      timer_.async_wait([self = shared_from_this()](error_code ec) {
+        if (ec || self->closing_) return;
+        self->canned_retry_after_ = true;
+        self->respond(http::status::service_unavailable, "error", "audit pipeline full",
+                      "The proxy cannot record requests right now. Please try again shortly.");
+      });
       return;
     case audit::admission::wait:
       if (shared_.stopping.load(std::memory_order_relaxed)) {

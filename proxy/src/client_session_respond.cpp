@@ -44,6 +44,8 @@ void client_session::respond(http::status status, std::string_view decision, std
   canned_.set(http::field::cache_control, "no-store");
   if (status == http::status::proxy_authentication_required)
     canned_.set(http::field::proxy_authenticate, "Basic realm=" + quoted(opts_->realm));
+  if (canned_retry_after_) canned_.set(http::field::retry_after, "1");
+  canned_retry_after_ = false;
   canned_.body().assign(page);
   canned_.body().push_back('\n');
   canned_.keep_alive(keep);

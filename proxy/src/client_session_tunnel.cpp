@@ -1,17 +1,31 @@
-// Client session, part 5: CONNECT tunnels. Bytes spliced both ways; one direction
-// ending (EOF) half-closes the other side; a shared idle timer ends a quiet tunnel.
+// Client session, part 5: CONNECT tunnels. Bytes move both ways with splice(2)
+// through a kernel pipe, never through user space; a direction holds a pipe only
+// while bytes are in flight, so an idle tunnel costs two parked waits and no buffer.
+// One direction ending (EOF) half-closes the other side; a shared idle timer ends a
+// quiet tunnel.
 #include "client_session.hpp"
 
 #include "worker.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace tollgate::proxy::detail {
 using boost::system::error_code;
+using boost::asio::ip::tcp;
 
 namespace {
 constexpr std::string_view established = "HTTP/1.1 200 Connection established\r\n\r\n";
-}
+// A pipe holds 64 KiB by default; asking for more per call costs nothing.
+constexpr std::size_t splice_chunk = 1 << 20;
+// Moves per turn before the direction yields to other connections on this thread.
+constexpr int pump_budget = 16;
+}  // namespace
 
 void client_session::open_tunnel() {
   set_kind(connection_kind::tunnel);
@@ -31,11 +45,18 @@ void client_session::open_tunnel() {
   rec_.status = 200;
   rec_.bytes_up = 0;  // tunnel_close counts the bytes that crossed the tunnel
   rec_.bytes_down = 0;
-  relay();
-  tunnel_buf_ = worker_.buffers().acquire();
 
+  // A tunnel keeps no user-space buffer: give back the body relay and the upstream
+  // read buffer; the client's only matters for bytes sent behind the CONNECT head.
+  release_relay();
+  up_->buffer.clear();
+  up_->buffer.shrink_to_fit();
   client_.expires_never();
   up_->stream.expires_never();
+  error_code ignored;
+  client_.socket().non_blocking(true, ignored);
+  up_->stream.socket().non_blocking(true, ignored);
+
   boost::asio::async_write(client_.socket(), boost::asio::buffer(established),
                            [self = shared_from_this()](error_code ec, std::size_t n) {
                              self->add_down(n);
@@ -46,61 +67,105 @@ void client_session::open_tunnel() {
                              self->last_activity_ = clock::now();
                              self->tunnel_open_directions_ = 2;
                              self->arm_tunnel_timer();
-                             // Bytes the client sent right behind the CONNECT head go first.
-                             if (self->client_buf_.size() > 0) {
-                               const std::size_t n0 = std::min(self->client_buf_.size(), relay_size);
-                               std::memcpy(self->tunnel_buf_.get(), self->client_buf_.cdata().data(), n0);
-                               self->client_buf_.consume(n0);
-                               self->tunnel_write(true, n0);
-                             } else {
-                               self->tunnel_read(true);
-                             }
-                             self->tunnel_read(false);
+                             self->tunnel_pump(false);
+                             self->tunnel_early_data();
                            });
 }
 
-// upward: client to origin (tunnel_buf_); downward: origin to client (relay_).
-void client_session::tunnel_read(bool upward) {
-  auto& from = upward ? client_.socket() : up_->stream.socket();
-  char* buf = upward ? tunnel_buf_.get() : relay_.get();
-  from.async_read_some(boost::asio::buffer(buf, relay_size),
-                       [self = shared_from_this(), upward](error_code ec, std::size_t n) {
-                         if (ec) {
-                           self->tunnel_direction_done(upward, ec == boost::asio::error::eof);
-                           return;
-                         }
-                         self->tunnel_write(upward, n);
-                       });
+// Bytes the client sent right behind the CONNECT head go first, then the splice pump.
+void client_session::tunnel_early_data() {
+  if (client_buf_.size() == 0) {
+    client_buf_.shrink_to_fit();
+    tunnel_pump(true);
+    return;
+  }
+  boost::asio::async_write(up_->stream.socket(), client_buf_.data(),
+                           [self = shared_from_this()](error_code ec, std::size_t n) {
+                             self->add_up(n);
+                             self->rec_.bytes_up += n;
+                             self->client_buf_.consume(n);
+                             if (ec) {
+                               self->tunnel_direction_done(true, false);
+                               return;
+                             }
+                             self->last_activity_ = clock::now();
+                             self->tunnel_early_data();
+                           });
 }
 
-void client_session::tunnel_write(bool upward, std::size_t n) {
+// upward: client to origin; downward: origin to client.
+void client_session::tunnel_pump(bool upward) {
   if (tunnel_closed_) return;
+  auto& dir = tunnel_[upward ? 0 : 1];
+  auto& from = upward ? client_.socket() : up_->stream.socket();
   auto& to = upward ? up_->stream.socket() : client_.socket();
-  const char* buf = upward ? tunnel_buf_.get() : relay_.get();
-  last_activity_ = clock::now();
-  boost::asio::async_write(to, boost::asio::buffer(buf, n), [self = shared_from_this(), upward](error_code ec, std::size_t w) {
+  auto& pipes = worker_.pipes();
+  for (int turn = 0; turn < pump_budget; ++turn) {
+    if (dir.in_pipe == 0) {
+      if (!dir.pipe) {
+        dir.pipe = pipes.acquire();
+        if (!dir.pipe) {
+          rec_.error = std::string("no pipe for the tunnel: ") + std::strerror(errno);
+          tunnel_direction_done(upward, false);
+          return;
+        }
+      }
+      const ssize_t n = ::splice(from.native_handle(), nullptr, dir.pipe.write_end(), nullptr, splice_chunk,
+                                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n == 0) {
+        pipes.release(std::move(dir.pipe), true);
+        tunnel_direction_done(upward, true);
+        return;
+      }
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) {
+          tunnel_direction_done(upward, false);
+          return;
+        }
+        // Nothing to read: park without a pipe until the socket is readable.
+        pipes.release(std::move(dir.pipe), true);
+        from.async_wait(tcp::socket::wait_read, [self = shared_from_this(), upward](error_code ec) {
+          if (ec) {
+            self->tunnel_direction_done(upward, false);
+            return;
+          }
+          self->tunnel_pump(upward);
+        });
+        return;
+      }
+      dir.in_pipe = static_cast<std::size_t>(n);
+    }
+    const ssize_t m = ::splice(dir.pipe.read_end(), nullptr, to.native_handle(), nullptr, dir.in_pipe,
+                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (m < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) {
+        tunnel_direction_done(upward, false);
+        return;
+      }
+      // The peer is not reading: wait until its socket takes more (backpressure).
+      to.async_wait(tcp::socket::wait_write, [self = shared_from_this(), upward](error_code ec) {
+        if (ec) {
+          self->tunnel_direction_done(upward, false);
+          return;
+        }
+        self->tunnel_pump(upward);
+      });
+      return;
+    }
+    const auto moved = static_cast<std::size_t>(m);
+    dir.in_pipe -= moved;
     if (upward) {
-      self->add_up(w);
-      self->rec_.bytes_up += w;
+      add_up(moved);
+      rec_.bytes_up += moved;
     } else {
-      self->add_down(w);
-      self->rec_.bytes_down += w;
+      add_down(moved);
+      rec_.bytes_down += moved;
     }
-    if (ec) {
-      self->tunnel_direction_done(upward, false);
-      return;
-    }
-    self->last_activity_ = clock::now();
-    if (self->client_buf_.size() > 0 && upward) {
-      // Rare: a CONNECT head followed by more than one buffer of early data.
-      const std::size_t n0 = std::min(self->client_buf_.size(), relay_size);
-      std::memcpy(self->tunnel_buf_.get(), self->client_buf_.cdata().data(), n0);
-      self->client_buf_.consume(n0);
-      self->tunnel_write(true, n0);
-      return;
-    }
-    self->tunnel_read(upward);
-  });
+    last_activity_ = clock::now();
+  }
+  boost::asio::post(client_.get_executor(), [self = shared_from_this(), upward] { self->tunnel_pump(upward); });
 }
 
 void client_session::tunnel_direction_done(bool upward, bool clean) {
@@ -117,7 +182,7 @@ void client_session::tunnel_direction_done(bool upward, bool clean) {
   // Clean EOF one way: pass the half-close on and keep the other way open.
   error_code ignored;
   auto& to = upward ? up_->stream.socket() : client_.socket();
-  to.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  to.shutdown(tcp::socket::shutdown_send, ignored);
   if (tunnel_open_directions_ <= 0) close_tunnel();
 }
 
@@ -141,6 +206,13 @@ void client_session::close_tunnel() {
     finish_request(200, "allow", why);
   }
   close_everything();
+}
+
+void client_session::release_tunnel_pipes() {
+  for (auto& dir : tunnel_) {
+    worker_.pipes().release(std::move(dir.pipe), dir.in_pipe == 0);
+    dir.in_pipe = 0;
+  }
 }
 
 }  // namespace tollgate::proxy::detail

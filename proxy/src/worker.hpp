@@ -3,6 +3,7 @@
 #include "connection_registry.hpp"
 #include "dns_cache.hpp"
 #include "metrics.hpp"
+#include "pipe_pool.hpp"
 #include "tollgate/proxy/server.hpp"
 #include "upstream_pool.hpp"
 
@@ -44,6 +45,7 @@ class worker {
 
   dns_cache& dns() { return dns_; }
   buffer_pool& buffers() { return buffers_; }
+  pipe_pool& pipes() { return pipes_; }
   upstream_pool& pool() { return pool_; }
   connection_registry& registry() { return registry_; }
   boost::asio::ip::tcp::resolver& resolver() { return resolver_; }
@@ -66,6 +68,7 @@ class worker {
   connection_registry registry_;  // outlives ioc_: sessions unregister when their handlers die
   dns_cache dns_;
   buffer_pool buffers_;  // outlives ioc_: sessions hand their buffers back when they die
+  pipe_pool pipes_;      // likewise for tunnel pipes
   std::shared_ptr<const options> opts_;
   boost::asio::io_context ioc_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;

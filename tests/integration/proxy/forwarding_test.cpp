@@ -298,8 +298,14 @@ TEST(ProxyAuth, DirectoryUnavailableIs503) {
 
 TEST(ProxyAudit, AuditRejectFailsClosedWith503) {
   proxy_process proxy({"audit_admit=reject"});
-  auto r = curl(proxy, {"-w", "%{http_code}", "-o", "/dev/null", origin_url("/bytes/1")});
-  EXPECT_EQ(r.out, "503");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = curl(proxy, {"-D", "-", "-w", "%{http_code}", "-o", "/dev/null", origin_url("/bytes/1")});
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.out.substr(r.out.size() - 3), "503") << r.out;
+  EXPECT_NE(r.out.find("Retry-After: 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Connection: close"), std::string::npos) << r.out;
+  // Each 503 is a record too: answered no faster than once a second per connection.
+  EXPECT_GE(took, std::chrono::milliseconds(900));
 }
 
 TEST(ProxyAudit, AuditWaitHoldsTheRequestUntilAdmitted) {

@@ -50,7 +50,7 @@ std::unique_ptr<tollgate_process> tollgate_process::start(postgres_server& pg, l
       "  admin_dsn: \"" + admin_dsn + "\"\n"
       "audit:\n"
       "  instance: \"" + s.instance + "\"\n"
-      "  spool_dir: " + d.file("spool") + "\n"
+      "  spool_dir: " + (s.spool_dir_override.empty() ? d.file("spool") : s.spool_dir_override) + "\n"
       "  flush_interval: 50ms\n"
       "  signing_key_file: " + d.file("audit-key.pem") + "\n"
       "  checkpoint_file: " + d.file("checkpoints.log") + "\n" + s.audit_extra +

@@ -24,6 +24,7 @@ struct tollgate_settings {
   std::string dsn_override;          ///< e.g. an unreachable database
   std::string admin_dsn_override;
   std::string ldap_uri_override;
+  std::string spool_dir_override;    ///< e.g. a small tmpfs (disk-full tests)
 };
 
 /// The real binary, started with a config that points at the harness's PostgreSQL
