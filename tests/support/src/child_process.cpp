@@ -33,9 +33,11 @@ std::vector<std::string> merged_environment(const std::map<std::string, std::str
   return out;
 }
 
-// Everything the child does between fork and exec; only async-signal-safe calls.
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                             const spawn_options& opts, int out_fd, int err_fd, uid_t uid, gid_t gid) {
+// Everything the child does between fork and exec; only async-signal-safe calls, and
+// no allocation: another thread may have held the allocator's lock at fork() (under
+// ASan a child that allocated here hung for good).
+[[noreturn]] void exec_child(char* const* args, char* const* envp, const spawn_options& opts, int out_fd,
+                             int err_fd, uid_t uid, gid_t gid) {
   setpgid(0, 0);  // own process group, so a stop reaches helpers it forks too
   const int devnull = open("/dev/null", O_RDONLY);
   if (devnull >= 0) dup2(devnull, 0);
@@ -45,13 +47,7 @@ std::vector<std::string> merged_environment(const std::map<std::string, std::str
   if (!opts.run_as_user.empty() && geteuid() == 0) {
     if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
   }
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  execve(args[0], args.data(), envp.data());
+  execve(args[0], args, envp);
   _exit(127);
 }
 
@@ -75,9 +71,15 @@ pid_t fork_exec(const std::vector<std::string>& argv_in, const spawn_options& op
     env_extra.try_emplace("USER", opts.run_as_user);
   }
   const auto env = merged_environment(env_extra);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) exec_child(argv, env, opts, out_fd, err_fd, uid, gid);
+  if (pid == 0) exec_child(args.data(), envp.data(), opts, out_fd, err_fd, uid, gid);
   return pid;
 }
 
@@ -217,7 +219,13 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
   if (timed_out) ::kill(-pid, SIGKILL), ::kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
-  result.exit_code = (!timed_out && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+  if (timed_out) {
+    result.exit_code = -1;
+  } else if (WIFSIGNALED(status)) {
+    result.exit_code = 128 + WTERMSIG(status);  // as a shell reports it
+  } else {
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
   return result;
 }
 

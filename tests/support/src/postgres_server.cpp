@@ -129,7 +129,8 @@ std::string postgres_server::psql(const std::string& sql, const std::string& rol
   const std::string db = role == "postgres" ? "postgres" : "tollgate";
   const auto dsn = "postgresql://" + role + "@127.0.0.1:" + std::to_string(port_) + "/" + db;
   const auto r = run_command({"psql", dsn, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql});
-  if (r.exit_code != 0) throw std::runtime_error("psql failed: " + r.err + r.out + "\nSQL: " + sql);
+  if (r.exit_code != 0)
+    throw std::runtime_error("psql failed (exit " + std::to_string(r.exit_code) + "): " + r.err + r.out + "\nSQL: " + sql);
   return r.out;
 }
 
