@@ -11,6 +11,7 @@ packages=(
   libssl-dev libidn2-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
   postgresql slapd ldap-utils curl openssl python3 procps wrk prometheus
   systemd prometheus python3-yaml nodejs file
+  clang libclang-rt-14-dev llvm lld
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // Issue 3 points 1, 3 and 8: plain HTTP forwarding, header hygiene, audit records.
 #include "proxy_harness.hpp"
 #include "tollgate/testing/net_util.hpp"
+#include "tollgate/testing/sanitizer_build.hpp"
 
 #include <gtest/gtest.h>
 
@@ -114,7 +115,7 @@ TEST(ProxyForwarding, Download200MiBKeepsProxyMemoryFlat) {
   const long peak_kib = peak_rss_kib(proxy.pid());
   std::printf("proxy peak RSS (VmHWM) after a 200 MiB download: %ld KiB\n", peak_kib);
   EXPECT_GT(peak_kib, 0);
-  EXPECT_LT(peak_kib, 64 * 1024);
+  if (!address_sanitizer_build()) EXPECT_LT(peak_kib, 64 * 1024);
   auto lines = proxy.audit(1);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_GT(std::stoll(json_field(lines[0], "bytes_down")), size);
@@ -345,7 +346,14 @@ TEST(ProxyMetrics, RequestsAreCounted) {
   proxy_process proxy;
   curl(proxy, {origin_url("/bytes/1")});
   curl(proxy, {origin_url("/bytes/1")}, "");
-  const auto m = proxy.metrics();
+  // The counters move when the answer has been written, which the client may see
+  // a moment before; wait for both requests to be counted.
+  std::string m;
+  for (int i = 0; i < 100; ++i) {
+    m = proxy.metrics();
+    if (m.find("tollgate_request_duration_seconds_count 2") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_NE(m.find("tollgate_requests_total{decision=\"allow\"} 1"), std::string::npos) << m;
   EXPECT_NE(m.find("tollgate_requests_total{decision=\"auth_required\"} 1"), std::string::npos) << m;
   EXPECT_NE(m.find("tollgate_request_duration_seconds_count 2"), std::string::npos) << m;

@@ -1,0 +1,23 @@
+#pragma once
+
+namespace tollgate::testing {
+
+/// True in an AddressSanitizer build (scripts/test.sh stage 2). There freed memory
+/// waits in ASan's quarantine (256 MiB by default) and every allocation carries
+/// redzones, so resident-memory figures say nothing about the code's own use:
+/// memory bounds are checked in the regular build only.
+constexpr bool address_sanitizer_build() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
+}  // namespace tollgate::testing
