@@ -369,8 +369,9 @@ TEST_F(AdminApi, Export200000RowsAsCsvWithFlatMemory) {
   const auto peak = tollgate::testing::peak_rss_kib(getpid());
   std::cout << "export: 200000 rows in " << seconds << " s; server process RSS " << rss_before << " KiB before, "
             << rss_after << " KiB after, peak " << peak << " KiB\n";
-  if (!tollgate::testing::address_sanitizer_build())
+  if (!tollgate::testing::address_sanitizer_build()) {
     EXPECT_LT(rss_after - rss_before, 64 * 1024) << "export memory should stay flat";
+  }
 }
 
 TEST_F(AdminApi, VerifyRunsTheChainCheck) {

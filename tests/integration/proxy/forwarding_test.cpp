@@ -115,7 +115,9 @@ TEST(ProxyForwarding, Download200MiBKeepsProxyMemoryFlat) {
   const long peak_kib = peak_rss_kib(proxy.pid());
   std::printf("proxy peak RSS (VmHWM) after a 200 MiB download: %ld KiB\n", peak_kib);
   EXPECT_GT(peak_kib, 0);
-  if (!address_sanitizer_build()) EXPECT_LT(peak_kib, 64 * 1024);
+  if (!address_sanitizer_build()) {
+    EXPECT_LT(peak_kib, 64 * 1024);
+  }
   auto lines = proxy.audit(1);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_GT(std::stoll(json_field(lines[0], "bytes_down")), size);
