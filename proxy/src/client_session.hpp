@@ -95,6 +95,7 @@ class client_session final : public tracked_connection, public std::enable_share
   void open_tunnel();
   void tunnel_early_data();
   void tunnel_pump(bool upward);
+  void tunnel_wait(bool upward, boost::asio::ip::tcp::socket& socket, boost::asio::ip::tcp::socket::wait_type what);
   void release_tunnel_pipes();
   void tunnel_direction_done(bool upward, bool clean);
   void arm_tunnel_timer();

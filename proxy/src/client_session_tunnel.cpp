@@ -125,13 +125,7 @@ void client_session::tunnel_pump(bool upward) {
         }
         // Nothing to read: park without a pipe until the socket is readable.
         pipes.release(std::move(dir.pipe), true);
-        from.async_wait(tcp::socket::wait_read, [self = shared_from_this(), upward](error_code ec) {
-          if (ec) {
-            self->tunnel_direction_done(upward, false);
-            return;
-          }
-          self->tunnel_pump(upward);
-        });
+        tunnel_wait(upward, from, tcp::socket::wait_read);
         return;
       }
       dir.in_pipe = static_cast<std::size_t>(n);
@@ -145,13 +139,7 @@ void client_session::tunnel_pump(bool upward) {
         return;
       }
       // The peer is not reading: wait until its socket takes more (backpressure).
-      to.async_wait(tcp::socket::wait_write, [self = shared_from_this(), upward](error_code ec) {
-        if (ec) {
-          self->tunnel_direction_done(upward, false);
-          return;
-        }
-        self->tunnel_pump(upward);
-      });
+      tunnel_wait(upward, to, tcp::socket::wait_write);
       return;
     }
     const auto moved = static_cast<std::size_t>(m);
@@ -166,6 +154,17 @@ void client_session::tunnel_pump(bool upward) {
     last_activity_ = clock::now();
   }
   boost::asio::post(client_.get_executor(), [self = shared_from_this(), upward] { self->tunnel_pump(upward); });
+}
+
+// Parks a direction until `socket` is ready, then pumps again; an error ends it.
+void client_session::tunnel_wait(bool upward, tcp::socket& socket, tcp::socket::wait_type what) {
+  socket.async_wait(what, [self = shared_from_this(), upward](error_code ec) {
+    if (ec) {
+      self->tunnel_direction_done(upward, false);
+      return;
+    }
+    self->tunnel_pump(upward);
+  });
 }
 
 void client_session::tunnel_direction_done(bool upward, bool clean) {

@@ -72,9 +72,11 @@ bool header_says(std::string_view head, std::string_view name, std::string_view 
 
 }  // namespace
 
+std::string basic_credentials(const std::string& user) { return "Basic " + base64(user + ":" + user + "-pw"); }
+
 http_load::http_load(settings s) : s_(std::move(s)) {
   request_ = "GET " + s_.url + " HTTP/1.1\r\nHost: " + s_.host +
-             "\r\nProxy-Authorization: Basic " + base64(s_.user + ":" + s_.user + "-pw") +
+             "\r\nProxy-Authorization: " + basic_credentials(s_.user) +
              "\r\nUser-Agent: tollgate-fault-test\r\n\r\n";
   for (int i = 0; i < s_.clients; ++i) threads_.emplace_back([this] { run(); });
 }

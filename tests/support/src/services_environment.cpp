@@ -11,12 +11,12 @@ std::unique_ptr<postgres_server> g_postgres;  // test-only: one set of servers p
 std::unique_ptr<ldap_server> g_ldap;
 bool g_available = false;
 
-bool in_ci() {
+}  // namespace
+
+bool running_in_ci() {
   const char* ci = std::getenv("CI");
   return ci != nullptr && std::strcmp(ci, "true") == 0;
 }
-
-}  // namespace
 
 void services_environment::SetUp() {
   try {
@@ -25,7 +25,7 @@ void services_environment::SetUp() {
     g_available = true;
   } catch (const std::exception& e) {
     g_available = false;
-    if (in_ci()) {
+    if (running_in_ci()) {
       FAIL() << "could not start test services (CI=true, so this fails): " << e.what();
     }
     std::cerr << "[services] not available, tests will be skipped: " << e.what() << "\n";

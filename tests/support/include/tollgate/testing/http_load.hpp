@@ -9,6 +9,9 @@
 
 namespace tollgate::testing {
 
+/// "Basic <base64 of user:user-pw>", the fixture directory's password convention.
+std::string basic_credentials(const std::string& user);
+
 /// Steady load through a forward proxy for fault tests: `clients` threads, each on
 /// its own keep-alive connection (reopened when the proxy closes it), sending
 /// absolute-form GETs with Proxy-Authorization and reading each answer whole before

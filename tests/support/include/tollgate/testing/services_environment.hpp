@@ -35,4 +35,18 @@ class services_environment : public ::testing::Environment {
       GTEST_SKIP() << "PostgreSQL/slapd not available on this machine";           \
   } while (0)
 
+/// For a server a test program starts itself: when `started` is false, the test
+/// fails with `why` under CI=true (a missing server there is a broken machine) and
+/// is skipped elsewhere, like TOLLGATE_REQUIRE_SERVICES.
+#define TOLLGATE_REQUIRE_OWN_SERVER(started, why)                                \
+  do {                                                                           \
+    if (!(started)) {                                                            \
+      if (::tollgate::testing::running_in_ci()) FAIL() << (why);                 \
+      GTEST_SKIP() << (why);                                                     \
+    }                                                                            \
+  } while (0)
+
+/// True when the environment says CI=true.
+bool running_in_ci();
+
 }  // namespace tollgate::testing
