@@ -1,9 +1,10 @@
 // Sustained audit writes into a local PostgreSQL (issue 6; target >= 100,000 records/s).
 // Starts a private PostgreSQL through the test harness, runs the real pg_audit_sink
 // (chain + COPY + INSERT ... ON CONFLICT) and prints the figures.
-// Usage: audit_write_bench [records=300000] [batch_max=2000] [producers=2] [bare]
-// `bare` drops the six search indexes of audit_log first (keeping the unique chain
-// key), to tell the pipeline's own ceiling from PostgreSQL's index upkeep.
+// Usage: audit_write_bench [records=300000] [batch_max=2000] [producers=2] [bare | sql=STATEMENTS]
+// `bare` drops the search indexes of audit_log first (keeping the unique chain key),
+// to tell the pipeline's own ceiling from PostgreSQL's index upkeep; `sql=` runs
+// STATEMENTS (as the owner) before the run, e.g. to weigh one index.
 #include "tollgate/audit/pg_audit_sink.hpp"
 #include "tollgate/testing/postgres_server.hpp"
 #include "tollgate/testing/temp_dir.hpp"
@@ -57,9 +58,11 @@ int main(int argc, char** argv) {
 
   const bool bare = argc > 4 && std::string(argv[4]) == "bare";
   auto pg = tollgate::testing::postgres_server::start_new();
+  if (argc > 4 && std::string(argv[4]).starts_with("sql="))
+    pg->psql(std::string(argv[4]).substr(4));
   if (bare)
-    pg->psql("DROP INDEX audit_log_ts, audit_log_user_ts, audit_log_host_ts, audit_log_rhost_ts, "
-             "audit_log_decision_ts, audit_log_client_ts");
+    pg->psql("DROP INDEX audit_log_ts, audit_log_user_ts, audit_log_rhost_ts, audit_log_decision_ts, "
+             "audit_log_client_ts");
   tollgate::testing::temp_dir dir("tollgate-audit-bench");
   tollgate::audit::options o;
   o.dsn = pg->writer_dsn();
@@ -99,7 +102,7 @@ int main(int argc, char** argv) {
 
   const double secs = std::chrono::duration<double>(written - t0).count();
   std::printf("audit_write_bench: %ld records, batch_max %zu, %d producers%s\n", total, batch, producers,
-              bare ? ", search indexes dropped" : ", all indexes of 0001");
+              bare ? ", search indexes dropped" : argc > 4 ? ", after sql=" : ", all indexes of the migrations");
   std::printf("  pushed in        %.3f s\n", std::chrono::duration<double>(pushed - t0).count());
   std::printf("  written in       %.3f s  => %.0f records/s into PostgreSQL\n", secs, total / secs);
   std::printf("  spooled %.0f, lost %.0f\n", value(registry, "tollgate_audit_records_spooled_total"),

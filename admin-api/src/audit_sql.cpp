@@ -40,7 +40,8 @@ std::string audit_where(const audit_filter& f, const std::optional<audit_cursor>
     w += cond;
   };
   if (f.user) add("username = " + q(*f.user));
-  if (f.host) add("host = " + q(*f.host));
+  // The reversed-host index serves exact hosts too (migration 0002).
+  if (f.host) add("reverse(host) = reverse(" + q(*f.host) + ")");
   if (f.host_suffix) add("reverse(host) LIKE " + q(reversed_suffix_pattern(*f.host_suffix)));
   if (f.decision) add("decision = " + q(*f.decision));
   if (f.status) add("status = " + std::to_string(*f.status));

@@ -332,6 +332,33 @@ TEST_F(AdminApi, UserAndTimeSearchIsAnsweredFromTheIndexes) {
   EXPECT_NE(plan.find("audit_log_"), std::string::npos);
 }
 
+// Migration 0002 dropped the plain host index and keeps only refusals in the decision
+// index: exact host and decision searches must still be index scans.
+TEST_F(AdminApi, HostAndDecisionSearchesUseTheIndexesOf0002) {
+  insert_rows("explain2", "planner", 20000, static_cast<long>(std::time(nullptr)) - 600);
+  psql("ANALYZE audit_log");
+  const auto quote = [](std::string_view s) { return "'" + std::string(s) + "'"; };
+  audit_filter by_host;
+  by_host.host = "h7.example.com";
+  const auto host_plan = psql("EXPLAIN " + audit_search_sql(by_host, std::nullopt, 100, quote));
+  EXPECT_EQ(host_plan.find("Seq Scan"), std::string::npos) << host_plan;
+  EXPECT_NE(host_plan.find("reverse_ts_idx"), std::string::npos) << host_plan;
+  audit_filter by_decision;
+  by_decision.decision = "deny";
+  const auto deny_plan = psql("EXPLAIN " + audit_search_sql(by_decision, std::nullopt, 100, quote));
+  EXPECT_EQ(deny_plan.find("Seq Scan"), std::string::npos) << deny_plan;
+  EXPECT_NE(deny_plan.find("decision_ts_idx"), std::string::npos) << deny_plan;
+  // The partial index holds no allowed row; the time index serves those.
+  const auto allowed_in_index = psql(
+      "SELECT count(*) FROM audit_log WHERE decision = 'allow' AND instance = 'explain2'");
+  EXPECT_EQ(allowed_in_index, "18000\n");
+  const auto partial = psql(
+      "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'audit_log_%decision_ts%' "
+      "AND indexdef LIKE '%WHERE (decision <> ''allow''::text)%'");
+  EXPECT_NE(partial, "0\n") << partial;
+  std::cout << host_plan << deny_plan;
+}
+
 TEST_F(AdminApi, HostSuffixClientNetworkAndDecisionFilters) {
   insert_rows("filters", "filterer", 300, static_cast<long>(std::time(nullptr)) - 30);
   auto items = call("dave", "GET", "/api/v1/audit?user=filterer&host=*.example.com&limit=1000").json().at("items");

@@ -196,6 +196,12 @@ TEST(AuditSql, UsesTheIndexedExpressions) {
   EXPECT_EQ(sql.find("OFFSET"), std::string::npos);
 }
 
+TEST(AuditSql, ExactHostGoesThroughTheReversedHostIndex) {
+  audit_filter f;
+  f.host = "h'7.example.com";
+  EXPECT_EQ(audit_where(f, std::nullopt, fake_quote), " WHERE reverse(host) = reverse('h''7.example.com')");
+}
+
 TEST(AuditSql, NoFilterMeansNoWhere) {
   EXPECT_EQ(audit_where({}, std::nullopt, fake_quote), "");
   EXPECT_EQ(audit_export_sql({}, fake_quote).find("WHERE"), std::string::npos);
