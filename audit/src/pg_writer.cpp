@@ -1,62 +1,17 @@
 #include "pg_writer.hpp"
 
+#include "copy_text.hpp"
 #include "tollgate/audit/canonical.hpp"
 
 #include <pqxx/pqxx>
-
-#include <ctime>
-#include <tuple>
+#include <pqxx/tablewriter>
 
 namespace tollgate::audit {
 namespace {
 
-using opt_text = std::optional<std::string>;
-using row = std::tuple<std::string, std::string, std::int64_t, std::string, opt_text, int, opt_text, std::string,
-                       opt_text, opt_text, opt_text, int, opt_text, int, std::string, std::optional<std::int64_t>,
-                       std::optional<std::int64_t>, std::int64_t, std::int64_t, std::int64_t, std::int64_t, opt_text,
-                       opt_text, opt_text, std::string, std::string>;
-
-const std::vector<std::string>& columns() {
-  static const std::vector<std::string> c = {
-      "ts",          "instance",      "seq",            "event",    "client_ip",  "client_port", "username",
-      "groups",      "method",        "scheme",         "host",     "port",       "path",        "status",
-      "decision",    "rule_id",       "would_rule_id",  "policy_version", "bytes_up", "bytes_down", "duration_us",
-      "upstream_ip", "user_agent",    "error",          "prev_hash", "hash"};
-  return c;
-}
-
-opt_text nullable(const std::string& s) { return s.empty() ? opt_text{} : opt_text{s}; }
-
-std::string bytea(const std::vector<std::uint8_t>& b) { return "\\x" + to_hex(b); }
-
-row to_row(const audit_record& r) {
-  return row{format_timestamptz(to_unix_micros(r.ts)),
-             r.instance,
-             r.seq,
-             std::string(to_string(r.event)),
-             nullable(r.client_ip),
-             r.client_port,
-             nullable(r.username),
-             format_text_array(r.groups),
-             nullable(r.method),
-             nullable(r.scheme),
-             nullable(r.host),
-             r.port,
-             nullable(r.path),
-             r.status,
-             r.decision,
-             r.rule_id,
-             r.would_rule_id,
-             r.policy_version,
-             static_cast<std::int64_t>(r.bytes_up),
-             static_cast<std::int64_t>(r.bytes_down),
-             static_cast<std::int64_t>(r.duration_us),
-             nullable(r.upstream_ip),
-             nullable(r.user_agent),
-             nullable(r.error),
-             bytea(r.prev_hash),
-             bytea(r.hash)};
-}
+// Rows go to PostgreSQL in pieces of about this size: COPY data need not be split
+// at row boundaries, so one libpq call carries many rows.
+constexpr std::size_t copy_chunk_bytes = 64 * 1024;
 
 }  // namespace
 
@@ -66,37 +21,6 @@ std::string with_connect_timeout(const std::string& dsn, int seconds) {
   if (dsn.starts_with("postgresql://") || dsn.starts_with("postgres://"))
     return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + value;
   return dsn + (dsn.empty() ? "" : " ") + "connect_timeout=" + value;
-}
-
-std::string format_timestamptz(std::int64_t us) {
-  std::int64_t secs = us / 1'000'000;
-  std::int64_t frac = us % 1'000'000;
-  if (frac < 0) {
-    frac += 1'000'000;
-    --secs;
-  }
-  const auto t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06lld+00", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(frac));
-  return buf;
-}
-
-std::string format_text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out.push_back('"');
-    for (const char c : items[i]) {
-      if (c == '"' || c == '\\') out.push_back('\\');
-      out.push_back(c);
-    }
-    out.push_back('"');
-  }
-  out.push_back('}');
-  return out;
 }
 
 struct pg_writer::impl {
@@ -132,8 +56,29 @@ std::optional<std::size_t> pg_writer::write(std::span<const audit_record> batch,
   try {
     pqxx::work tx(impl_->conn);
     {
-      pqxx::stream_to copy(tx, kind == batch_kind::fresh ? "audit_log" : "audit_stage", columns());
-      for (const auto& r : batch) copy << to_row(r);
+      const auto& columns = audit_copy_columns();
+      // libpqxx 6.4 keeps stream_to's raw-line write private; tablewriter has the
+      // same COPY FROM STDIN with a public one (libpqxx 7's stream_to::write_raw_line).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+      pqxx::tablewriter copy(tx, kind == batch_kind::fresh ? "audit_log" : "audit_stage", columns.begin(),
+                             columns.end());
+#pragma GCC diagnostic pop
+      // Formatted here rather than by libpqxx's tuple escaping, which cost more than
+      // the rest of the writer together (a string per field, octal escapes).
+      std::string chunk;
+      chunk.reserve(copy_chunk_bytes + 4096);
+      const auto send = [&] {
+        if (chunk.empty()) return;
+        chunk.pop_back();  // write_raw_line adds the last newline back
+        copy.write_raw_line(chunk);
+        chunk.clear();
+      };
+      for (const auto& r : batch) {
+        append_copy_line(chunk, r);
+        if (chunk.size() >= copy_chunk_bytes) send();
+      }
+      send();
       copy.complete();
     }
     if (kind == batch_kind::fresh) {

@@ -45,9 +45,4 @@ class pg_writer {
   std::unique_ptr<impl> impl_;
 };
 
-/// `YYYY-MM-DD HH:MM:SS.ffffff+00`, the text PostgreSQL reads as timestamptz.
-std::string format_timestamptz(std::int64_t unix_micros);
-/// A text[] literal: `{"a","b"}` with `"` and `\` escaped.
-std::string format_text_array(const std::vector<std::string>& items);
-
 }  // namespace tollgate::audit

@@ -50,6 +50,38 @@ TEST_F(audit_pg_test, every_record_becomes_exactly_one_row_with_its_fields) {
   EXPECT_EQ(report.last_seq, n);
 }
 
+// The writer formats COPY text itself: whatever a client sent must arrive as sent
+// (after sanitizing), never shift a column or start a forged row, and hash the same.
+TEST_F(audit_pg_test, copy_escapes_keep_every_byte_in_its_field) {
+  prometheus::Registry registry;
+  auto sink = make_sink(sink_options(), registry);
+  ASSERT_TRUE(sink);
+  auto r = request(1);
+  r.user_agent = "a\tb\nc\rd\\e \xC3\xA9 \\N \\. end";
+  r.path = "/p\n2023-01-01 00:00:00+00\tforged\t1";
+  r.error = "line1\r\nline2\\";
+  r.groups = {"q\"uote", "back\\slash", "tab\there", "new\nline"};
+  sink->record(r);
+  for (int i = 2; i <= 300; ++i) sink->record(request(i));  // more than one 64 KiB piece
+  sink->stop();
+
+  EXPECT_EQ(rows(), 300);
+  const auto field = [&](const std::string& expr) {
+    return sql("SELECT encode(convert_to(" + expr + ", 'UTF8'), 'hex') FROM audit_log WHERE instance = '" +
+               instance_ + "' AND seq = 1");
+  };
+  const auto hex = [](const std::string& s) { return to_hex({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}); };
+  EXPECT_EQ(field("user_agent"), hex(r.user_agent));
+  EXPECT_EQ(field("path"), hex(r.path));
+  EXPECT_EQ(field("error"), hex(r.error));
+  EXPECT_EQ(field("array_to_string(groups, '|')"), hex("q\"uote|back\\slash|tab\there|new\nline"));
+  EXPECT_EQ(sql("SELECT count(*) FROM audit_log WHERE instance = '" + instance_ + "' AND path LIKE '%forged%'"), "1");
+
+  const auto report = verify_mine();
+  EXPECT_FALSE(report.broken) << report.broken->seq << ": " << report.broken->reason;
+  EXPECT_EQ(report.records, 300u);
+}
+
 TEST_F(audit_pg_test, many_producers_lose_nothing) {
   prometheus::Registry registry;
   auto sink = make_sink(sink_options(), registry);
