@@ -3,6 +3,7 @@
 // and the COPY text line. bench/audit_write_bench measures the whole pipeline into
 // PostgreSQL.
 #include "copy_text.hpp"
+#include "plausible_record.hpp"
 #include "tollgate/audit/canonical.hpp"
 #include "tollgate/audit/chain.hpp"
 
@@ -18,33 +19,10 @@ namespace {
 
 using namespace tollgate::audit;
 
-audit_record plausible(long n) {
-  audit_record r;
-  r.ts = std::chrono::system_clock::now();
-  r.client_ip = "10.20." + std::to_string(n % 200) + "." + std::to_string(n % 250);
-  r.client_port = static_cast<std::uint16_t>(1024 + n % 60000);
-  r.username = "user" + std::to_string(n % 5000);
-  r.groups = {"engineering", "engineering-all"};
-  r.method = "GET";
-  r.scheme = "http";
-  r.host = "www" + std::to_string(n % 997) + ".example.com";
-  r.port = 80;
-  r.path = "/assets/app.js";
-  r.status = 200;
-  r.decision = "allow";
-  r.rule_id = 3;
-  r.policy_version = 7;
-  r.bytes_up = 400;
-  r.bytes_down = 18000;
-  r.duration_us = 25000;
-  r.upstream_ip = "93.184.216.34";
-  r.user_agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
-  return r;
-}
 
 audit_record sealed(long n) {
   chain_head head;
-  auto r = plausible(n);
+  auto r = tollgate::bench::plausible_record(n);
   sanitize(r);
   chain_append(head, "bench", r);
   return r;
@@ -66,7 +44,7 @@ class record_supply {
 
  private:
   void refill() {
-    batch_.assign(4096, plausible(1));
+    batch_.assign(4096, tollgate::bench::plausible_record(1));
     i_ = 0;
   }
   benchmark::State& state_;
@@ -86,7 +64,7 @@ BENCHMARK(audit_sanitize);
 
 void audit_chain_append(benchmark::State& state) {
   chain_head head;
-  auto r = plausible(1);
+  auto r = tollgate::bench::plausible_record(1);
   sanitize(r);
   for (auto _ : state) {
     chain_append(head, "bench", r);

@@ -5,6 +5,7 @@
 // `bare` drops the search indexes of audit_log first (keeping the unique chain key),
 // to tell the pipeline's own ceiling from PostgreSQL's index upkeep; `sql=` runs
 // STATEMENTS (as the owner) before the run, e.g. to weigh one index.
+#include "plausible_record.hpp"
 #include "tollgate/audit/pg_audit_sink.hpp"
 #include "tollgate/testing/postgres_server.hpp"
 #include "tollgate/testing/temp_dir.hpp"
@@ -25,29 +26,6 @@ double value(prometheus::Registry& r, const std::string& name) {
   return 0;
 }
 
-tollgate::audit::audit_record record(long n) {
-  tollgate::audit::audit_record r;
-  r.ts = std::chrono::system_clock::now();
-  r.client_ip = "10.20." + std::to_string(n % 200) + "." + std::to_string(n % 250);
-  r.client_port = static_cast<std::uint16_t>(1024 + n % 60000);
-  r.username = "user" + std::to_string(n % 5000);
-  r.groups = {"engineering", "engineering-all"};
-  r.method = "GET";
-  r.scheme = "http";
-  r.host = "www" + std::to_string(n % 997) + ".example.com";
-  r.port = 80;
-  r.path = "/assets/app.js";
-  r.status = 200;
-  r.decision = "allow";
-  r.rule_id = 3;
-  r.policy_version = 7;
-  r.bytes_up = 400;
-  r.bytes_down = 18000;
-  r.duration_us = 25000;
-  r.upstream_ip = "93.184.216.34";
-  r.user_agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
-  return r;
-}
 
 }  // namespace
 
@@ -89,7 +67,7 @@ int main(int argc, char** argv) {
         // divert to the spool, as a real proxy under steady traffic does.
         while ((n / producers) % 1000 == 0 && value(registry, "tollgate_audit_queue_depth") > 50'000)
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        sink.record(record(n));
+        sink.record(tollgate::bench::plausible_record(n));
       }
     });
   }
