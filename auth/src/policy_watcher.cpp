@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -108,6 +109,17 @@ struct policy_watcher::state {
       loaded = true;
     }
     loaded_cv.notify_all();
+    give_back_free_memory();
+  }
+
+  // Loading parses every rule (query result, JSON, patterns) into memory that is freed
+  // once compiled; glibc keeps such freed memory mapped. With 100,000 rules that was
+  // 930 MiB of resident memory for a 75 MiB process. Loads are rare, so trimming
+  // after each one costs nothing that matters.
+  static void give_back_free_memory() {
+#ifdef __GLIBC__
+    ::malloc_trim(0);
+#endif
   }
 
   void serve(pqxx::connection& c) {
