@@ -2,9 +2,10 @@
 # Installs what is missing, builds, and runs the whole test suite (unit and
 # integration, against real PostgreSQL and slapd that the tests start themselves),
 # then runs it again under the sanitizers:
-#   1. the RelWithDebInfo build (build/): every test;
+#   1. the RelWithDebInfo build (build/, network I/O on io_uring): every test;
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/, preset `asan`,
-#      clang): the unit and integration tests, with the tollgate binary they start;
+#      clang, the epoll backend as the container image builds): the unit and
+#      integration tests, with the tollgate binary they start;
 #      then each libFuzzer target for FUZZ_SECONDS (10) on its seed corpus
 #      (scripts/fuzz.sh; the seeds and past findings also run in stage 1);
 #   3. ThreadSanitizer (build-tsan/, preset `tsan`, clang): the unit tests of the
@@ -48,7 +49,7 @@ check_reports() {
 }
 supp="$root/tests/sanitizers"
 
-stage "2/3 AddressSanitizer + UndefinedBehaviorSanitizer (build-asan)"
+stage "2/3 AddressSanitizer + UndefinedBehaviorSanitizer, epoll backend (build-asan)"
 cmake --preset asan >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS="log_path=$reports/asan:abort_on_error=0:halt_on_error=1:detect_leaks=1:strict_init_order=1" \
