@@ -15,6 +15,8 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <ctime>
 
 #include <cstdio>
@@ -58,7 +60,9 @@ class Server : public ::testing::Test {
   void start(options o = {}) {
     o.listen = "127.0.0.1:0";
     if (o.tokens_file.empty()) {
-      o.tokens_file = ::testing::TempDir() + "admin-tokens";
+      // One file per process: ctest runs these tests as parallel processes, and one
+      // rewriting a shared file while another read it gave an empty token list.
+      o.tokens_file = ::testing::TempDir() + "admin-tokens." + std::to_string(::getpid());
       std::ofstream(o.tokens_file) << "# test tokens\n"
                                    << sha256_hex("admin-token") << " admin deploy-bot\n"
                                    << sha256_hex("auditor-token") << " auditor siem\n";
