@@ -114,24 +114,6 @@ void reset_close(int fd) {
   ::close(fd);
 }
 
-/// Sum of every series of a metric in the proxy's /metrics.
-double metric(const tollgate_process& p, const std::string& name) {
-  const auto text = curl({p.admin_url() + "/metrics"}).out;
-  double sum = 0;
-  std::size_t pos = 0;
-  while ((pos = text.find(name, pos)) != std::string::npos) {
-    const bool line_start = pos == 0 || text[pos - 1] == '\n';
-    const char next = pos + name.size() < text.size() ? text[pos + name.size()] : '\0';
-    const auto eol = text.find('\n', pos);
-    if (line_start && (next == ' ' || next == '{')) {
-      const auto line = text.substr(pos, eol - pos);
-      sum += std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
-    }
-    pos = eol == std::string::npos ? text.size() : eol;
-  }
-  return sum;
-}
-
 struct readiness {
   std::string status;
   std::string body;
@@ -227,7 +209,7 @@ class Faults : public ::testing::Test {
     long last = -1;
     for (int stable = 0, i = 0; i < 300 && stable < 3; ++i) {
       const long now = rows(instance);
-      stable = (now == last && metric(p, "tollgate_audit_queue_depth") == 0) ? stable + 1 : 0;
+      stable = (now == last && p.metric("tollgate_audit_queue_depth") == 0) ? stable + 1 : 0;
       last = now;
       std::this_thread::sleep_for(200ms);
     }
@@ -246,7 +228,7 @@ class Faults : public ::testing::Test {
                                            "'")),
               0)
         << "no record twice";
-    EXPECT_EQ(metric(p, "tollgate_audit_records_lost_total"), 0);
+    EXPECT_EQ(p.metric("tollgate_audit_records_lost_total"), 0);
   }
 
   static inline std::unique_ptr<ldap_server> ldap_;
@@ -265,7 +247,7 @@ TEST_F(Faults, PostgresStoppedAndStartedUnderLoadLosesNothing) {
   ASSERT_GT(answered_after(*load, 1s), 0u) << proxy->log_text();
 
   services_environment::postgres().stop();
-  EXPECT_TRUE(eventually([&] { return metric(*proxy, "tollgate_audit_records_spooled_total") > 0; }))
+  EXPECT_TRUE(eventually([&] { return proxy->metric("tollgate_audit_records_spooled_total") > 0; }))
       << proxy->log_text();
   const auto during = answered_after(*load, 2s);
   EXPECT_GT(during, 0u) << "requests are answered while PostgreSQL is down";
@@ -306,7 +288,7 @@ TEST_F(Faults, DirectoryStoppedAndStartedUnderLoad) {
   ++extra;
   const auto ready = readyz(*proxy);
   EXPECT_NE(ready.body.find("\"ldap\":\"degraded\""), std::string::npos) << ready.body;
-  EXPECT_GT(metric(*proxy, "tollgate_ldap_errors_total"), 0);
+  EXPECT_GT(proxy->metric("tollgate_ldap_errors_total"), 0);
   std::cout << "slapd down: " << during << " answers in 2 s, readyz " << ready.body << "\n";
 
   ldap_->start();
@@ -330,7 +312,7 @@ TEST_F(Faults, OriginResettingMidBodyCutsOnlyThatDownload) {
   constexpr auto sent = reset_sent;
   auto proxy = start_proxy("fault-origin");
   auto load = load_on(*proxy);
-  const auto errors_before = metric(*proxy, "tollgate_upstream_errors_total");
+  const auto errors_before = proxy->metric("tollgate_upstream_errors_total");
 
   const auto r = curl({"-x", proxy->proxy_url(), "-U", "alice:alice-pw", "-o", "/dev/null", "-w", "%{size_download}",
                        "http://127.0.0.1:" + std::to_string(resetting_origin_->port()) + "/big"});
@@ -340,7 +322,7 @@ TEST_F(Faults, OriginResettingMidBodyCutsOnlyThatDownload) {
   EXPECT_LT(got, promised);
   std::cout << "origin reset: curl exit " << r.exit_code << " after " << got << " of " << promised << " bytes\n";
 
-  EXPECT_TRUE(eventually([&] { return metric(*proxy, "tollgate_upstream_errors_total") > errors_before; }));
+  EXPECT_TRUE(eventually([&] { return proxy->metric("tollgate_upstream_errors_total") > errors_before; }));
   load->stop();
   EXPECT_EQ(load->failures(), 0u) << load->summary();
   expect_exact_audit(*proxy, "fault-origin", load->answered() + 1);
@@ -440,7 +422,7 @@ TEST_P(SpoolDiskFull, WhilePostgresIsDown) {
   } else {
     EXPECT_TRUE(eventually([&] { return load->count(503) > 0; }, 10s)) << load->summary();
   }
-  EXPECT_EQ(metric(*proxy, "tollgate_audit_records_lost_total"), 0);
+  EXPECT_EQ(proxy->metric("tollgate_audit_records_lost_total"), 0);
 
   services_environment::postgres().start();
   EXPECT_TRUE(eventually([&] { return answered_after(*load, 500ms) > 0 && load->count(200) > 0; }, 60s));

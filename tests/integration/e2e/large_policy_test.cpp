@@ -29,12 +29,6 @@ std::string rules_yaml() {
   return y;
 }
 
-double policy_rules_metric(const tollgate_process& p) {
-  const auto r = curl({"-s", p.admin_url() + "/metrics"});
-  const auto at = r.out.find("\ntollgate_policy_rules ");
-  return at == std::string::npos ? -1 : std::stod(r.out.substr(at + 23));
-}
-
 TEST(LargePolicy, FiftyThousandRulesLeaveOnlyTheCompiledPolicyResident) {
   TOLLGATE_REQUIRE_SERVICES();
   auto& pg = services_environment::postgres();
@@ -52,9 +46,9 @@ TEST(LargePolicy, FiftyThousandRulesLeaveOnlyTheCompiledPolicyResident) {
   auto proxy = tollgate_process::start(pg, services_environment::ldap(), s);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (policy_rules_metric(*proxy) != rule_total && std::chrono::steady_clock::now() < deadline)
+  while (proxy->metric("tollgate_policy_rules") != rule_total && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  ASSERT_EQ(policy_rules_metric(*proxy), rule_total) << proxy->log_text();
+  ASSERT_EQ(proxy->metric("tollgate_policy_rules"), rule_total) << proxy->log_text();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the trim follows the install
 
   const long rss = current_rss_kib(proxy->pid());

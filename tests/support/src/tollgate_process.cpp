@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -79,6 +80,23 @@ void tollgate_process::launch() {
 tollgate_process::~tollgate_process() { process_.stop(SIGTERM, std::chrono::seconds(20)); }
 
 std::string tollgate_process::log_text() const { return read_file(dir_->file("tollgate.log")); }
+
+double tollgate_process::metric(const std::string& name) const {
+  const auto text = curl({admin_url() + "/metrics"}).out;
+  double sum = 0;
+  std::size_t pos = 0;
+  while ((pos = text.find(name, pos)) != std::string::npos) {
+    const bool line_start = pos == 0 || text[pos - 1] == '\n';
+    const char next = pos + name.size() < text.size() ? text[pos + name.size()] : '\0';
+    const auto eol = text.find('\n', pos);
+    if (line_start && (next == ' ' || next == '{')) {
+      const auto line = text.substr(pos, eol - pos);
+      sum += std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+    }
+    pos = eol == std::string::npos ? text.size() : eol;
+  }
+  return sum;
+}
 
 int tollgate_process::stop(int sig) { return process_.stop(sig, std::chrono::seconds(20)); }
 

@@ -41,6 +41,8 @@ class tollgate_process {
   std::string admin_url() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
   const std::string& config_file() const { return config_file_; }
   std::string log_text() const;
+  /// Sum of every series of metric `name` in its /metrics (0 when absent).
+  double metric(const std::string& name) const;
   int pid() const { return process_.pid(); }
   const temp_dir& dir() const { return *dir_; }
 
