@@ -1,7 +1,9 @@
 // Sustained audit writes into a local PostgreSQL (issue 6; target >= 100,000 records/s).
 // Starts a private PostgreSQL through the test harness, runs the real pg_audit_sink
 // (chain + COPY + INSERT ... ON CONFLICT) and prints the figures.
-// Usage: audit_write_bench [records=300000] [batch_max=2000] [producers=2] [bare | sql=STATEMENTS]
+// Usage: audit_write_bench [records=300000] [batch_max=2000] [producers=2]
+//                          [connections=N] [bare | sql=STATEMENTS]
+// `connections=` sets audit.writer_connections (default: the config default, 2).
 // `bare` drops the search indexes of audit_log first (keeping the unique chain key),
 // to tell the pipeline's own ceiling from PostgreSQL's index upkeep; `sql=` runs
 // STATEMENTS (as the owner) before the run, e.g. to weigh one index.
@@ -34,15 +36,25 @@ int main(int argc, char** argv) {
   const std::size_t batch = argc > 2 ? static_cast<std::size_t>(std::atol(argv[2])) : 2000;
   const int producers = argc > 3 ? std::atoi(argv[3]) : 2;
 
-  const bool bare = argc > 4 && std::string(argv[4]) == "bare";
+  bool bare = false;
+  std::string sql;
+  tollgate::audit::options o;
+  for (int i = 4; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "bare") bare = true;
+    else if (arg.starts_with("sql=")) sql = arg.substr(4);
+    else if (arg.starts_with("connections=")) o.writer_connections = static_cast<std::size_t>(std::atol(arg.c_str() + 12));
+    else {
+      std::fprintf(stderr, "audit_write_bench: unknown argument %s\n", arg.c_str());
+      return 2;
+    }
+  }
   auto pg = tollgate::testing::postgres_server::start_new();
-  if (argc > 4 && std::string(argv[4]).starts_with("sql="))
-    pg->psql(std::string(argv[4]).substr(4));
+  if (!sql.empty()) pg->psql(sql);
   if (bare)
     pg->psql("DROP INDEX audit_log_ts, audit_log_user_ts, audit_log_rhost_ts, audit_log_decision_ts, "
              "audit_log_client_ts");
   tollgate::testing::temp_dir dir("tollgate-audit-bench");
-  tollgate::audit::options o;
   o.dsn = pg->writer_dsn();
   o.admin_dsn = pg->owner_dsn();
   o.instance = "bench";
@@ -79,8 +91,9 @@ int main(int argc, char** argv) {
   sink.stop();
 
   const double secs = std::chrono::duration<double>(written - t0).count();
-  std::printf("audit_write_bench: %ld records, batch_max %zu, %d producers%s\n", total, batch, producers,
-              bare ? ", search indexes dropped" : argc > 4 ? ", after sql=" : ", all indexes of the migrations");
+  std::printf("audit_write_bench: %ld records, batch_max %zu, %d producers, %zu writer connection(s)%s\n", total,
+              batch, producers, o.writer_connections,
+              bare ? ", search indexes dropped" : !sql.empty() ? ", after sql=" : ", all indexes of the migrations");
   std::printf("  pushed in        %.3f s\n", std::chrono::duration<double>(pushed - t0).count());
   std::printf("  written in       %.3f s  => %.0f records/s into PostgreSQL\n", secs, total / secs);
   std::printf("  spooled %.0f, lost %.0f\n", value(registry, "tollgate_audit_records_spooled_total"),

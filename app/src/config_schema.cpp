@@ -314,6 +314,7 @@ std::vector<key_spec> build_table() {
   t.push_back(size_key("audit.spool_max_bytes", TG_FIELD(audit.spool_max_bytes), 1u << 20, unbounded));
   t.push_back(integer_key("audit.queue_capacity", TG_FIELD(audit.queue_capacity), 1, 10'000'000));
   t.push_back(integer_key("audit.batch_max", TG_FIELD(audit.batch_max), 1, 100'000));
+  t.push_back(integer_key("audit.writer_connections", TG_FIELD(audit.writer_connections), 1, 16));
   t.push_back(duration_key("audit.flush_interval", TG_FIELD(audit.flush_interval), ms(1), minutes(1)));
   t.push_back(make("audit.on_spool_full", "block | reject",
                    [](config& c, const std::vector<scalar>& v, const key_context& ctx) {

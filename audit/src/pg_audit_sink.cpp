@@ -1,6 +1,7 @@
 #include "tollgate/audit/pg_audit_sink.hpp"
 
 #include "audit_metrics.hpp"
+#include "copy_lanes.hpp"
 #include "pg_writer.hpp"
 #include "record_queue.hpp"
 #include "spool.hpp"
@@ -13,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -34,7 +36,18 @@ std::string_view to_string(audit_health h) noexcept {
 
 struct pg_audit_sink::impl {
   impl(const options& o, std::string inst, prometheus::Registry& registry)
-      : opts(o), instance(std::move(inst)), metrics(registry), queue(o.queue_capacity), pg(o.dsn) {}
+      : opts(o),
+        instance(std::move(inst)),
+        metrics(registry),
+        queue(o.queue_capacity),
+        pg(o.dsn),
+        lanes(lane_writers(o.dsn, o.writer_connections)) {}
+
+  static std::vector<std::unique_ptr<staged_writer>> lane_writers(const std::string& dsn, std::size_t count) {
+    std::vector<std::unique_ptr<staged_writer>> writers;
+    for (std::size_t i = 0; i < count; ++i) writers.push_back(std::make_unique<pg_writer>(dsn));
+    return writers;
+  }
 
   options opts;
   std::string instance;
@@ -43,7 +56,8 @@ struct pg_audit_sink::impl {
 
   // Writer thread only.
   std::unique_ptr<spool> spool_;
-  pg_writer pg;
+  pg_writer pg;      // start-up head and spool replay; fresh batches go through the lanes
+  copy_lanes lanes;  // fresh batches, several at once, committed in seq order
   std::unique_ptr<checkpoint_signer> signer;
   chain_head head;     // newest sealed record
   chain_head pg_head;  // newest record PostgreSQL has committed (rows reach it in seq order)
@@ -65,7 +79,7 @@ struct pg_audit_sink::impl {
   bool upkeep_stop = false;
   std::mutex stop_mutex;
 
-  bool pg_available() const { return pg.connected() || steady::now() >= next_pg_attempt; }
+  bool pg_available() const { return steady::now() >= next_pg_attempt; }
 
   void mark_pg_down(const std::string& error) {
     pg_up = false;
@@ -82,12 +96,46 @@ struct pg_audit_sink::impl {
     pg_down_logged = false;
     pg_up = true;
     backoff = 100ms;
+    next_pg_attempt = {};
   }
 
-  bool write_pg(const std::vector<audit_record>& batch, pg_writer::batch_kind kind) {
+  // `last` and every record before it are in PostgreSQL.
+  void note_durable(const audit_record& last) {
+    if (last.seq > pg_head.seq) pg_head = {last.seq, last.hash};
+    if (signer && pg_head.seq - checkpointed_seq >= static_cast<std::int64_t>(opts.checkpoint_every))
+      write_checkpoint();
+  }
+
+  // Books the batches the lanes have decided, oldest first. Failed ones (and those
+  // rolled back behind them) go back into `held` in seq order: it may hold newer
+  // records taken since, and older ones that came back before (a batch can be
+  // submitted between a failure and the writer learning of it).
+  void absorb(std::vector<copy_lanes::outcome> done, std::vector<audit_record>& held) {
+    std::size_t returned = 0;
+    const auto old_end = held.size();
+    for (auto& o : done) {
+      if (!o.committed) {
+        if (returned == 0) mark_pg_down(o.error);  // once: the ones behind it failed with it
+        returned += o.batch.size();
+        held.insert(held.end(), std::make_move_iterator(o.batch.begin()), std::make_move_iterator(o.batch.end()));
+        continue;
+      }
+      metrics.batch_write_seconds.Observe(std::chrono::duration<double>(o.took).count());
+      metrics.written.Increment(static_cast<double>(o.batch.size()));
+      mark_pg_up();
+      note_durable(o.batch.back());
+      spool_->save_head({o.batch.back().seq, o.batch.back().hash});
+    }
+    if (returned == 0) return;
+    std::inplace_merge(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(old_end), held.end(),
+                       [](const audit_record& a, const audit_record& b) { return a.seq < b.seq; });
+  }
+
+  // A spooled batch, maybe partly in PostgreSQL already (idempotent insert).
+  bool replay_to_pg(const std::vector<audit_record>& batch) {
     std::string error;
     const auto t0 = steady::now();
-    const auto inserted = pg.write(batch, kind, error);
+    const auto inserted = pg.write(batch, pg_writer::batch_kind::replay, error);
     if (!inserted) {
       mark_pg_down(error);
       return false;
@@ -95,9 +143,7 @@ struct pg_audit_sink::impl {
     metrics.batch_write_seconds.Observe(std::chrono::duration<double>(steady::now() - t0).count());
     metrics.written.Increment(static_cast<double>(*inserted));
     mark_pg_up();
-    if (batch.back().seq > pg_head.seq) pg_head = {batch.back().seq, batch.back().hash};
-    if (signer && pg_head.seq - checkpointed_seq >= static_cast<std::int64_t>(opts.checkpoint_every))
-      write_checkpoint();
+    note_durable(batch.back());
     return true;
   }
 
@@ -124,21 +170,27 @@ struct pg_audit_sink::impl {
     auto batch = spool_->peek(opts.batch_max);
     if (batch.empty()) {
       spool_->consume();  // only an unreadable remainder: nothing to send
-    } else if (write_pg(batch, pg_writer::batch_kind::replay)) {
+    } else if (replay_to_pg(batch)) {
       spool_->consume();
     }
     spool_pending = spool_->has_pending();
     metrics.spool_bytes.Set(static_cast<double>(spool_->bytes()));
   }
 
-  // Makes `held` durable in PostgreSQL or the spool; leaves it as is when neither can take it.
+  // Sends `held` to PostgreSQL through the lanes, or makes it durable in the spool;
+  // leaves it as is when neither can take it.
   void place(std::vector<audit_record>& held, bool draining) {
     const bool behind = queue.size() > queue.capacity() / 2;
-    if (!spool_->has_pending() && !behind && pg_available() && write_pg(held, pg_writer::batch_kind::fresh)) {
-      held.clear();
-      spool_->save_head(head);
-      return;
+    if (!spool_->has_pending() && !behind && pg_available()) {
+      if (!lanes.has_room()) absorb(lanes.collect(true), held);
+      if (pg_available() && lanes.has_room()) {
+        lanes.submit(std::move(held));
+        held.clear();
+        return;
+      }
     }
+    // The spool and its replay keep seq order only while no batch is in flight.
+    absorb(lanes.settle(), held);
     const auto ec = spool_->append(held, draining);  // at shutdown the bound gives way: never lose
     if (!ec) {
       metrics.spooled.Increment(static_cast<double>(held.size()));
@@ -164,6 +216,7 @@ struct pg_audit_sink::impl {
     std::vector<audit_record> held;  // sealed records not yet durable
     for (;;) {
       const bool closed = queue.closed();
+      absorb(lanes.collect(false), held);
       if (held.empty()) {
         const bool replay_due = spool_->has_pending() && pg_available();
         auto raw = queue.take(opts.batch_max, replay_due ? steady::duration::zero()
@@ -176,9 +229,18 @@ struct pg_audit_sink::impl {
         held = std::move(raw);
         if (held.empty() && closed) break;  // closed before the take: nothing more can come
       }
-      if (spool_->has_pending() && pg_available()) replay_some();
+      if (spool_->has_pending() && pg_available()) {
+        absorb(lanes.settle(), held);
+        replay_some();
+      }
       if (!held.empty()) place(held, closed);
       if (!held.empty()) std::this_thread::sleep_for(std::min<steady::duration>(backoff, 100ms));
+    }
+    // Closed and drained: what is still in flight lands, or comes back and is spooled.
+    for (;;) {
+      absorb(lanes.settle(), held);
+      if (held.empty()) break;
+      place(held, true);
     }
     write_checkpoint();
     spool_->save_head(head);
@@ -216,6 +278,7 @@ std::string check(const options& o) {
   if (o.dsn.empty()) add("postgres.dsn is empty");
   if (o.spool_dir.empty()) add("audit.spool_dir is empty");
   if (o.batch_max == 0) add("audit.batch_max must be at least 1");
+  if (o.writer_connections == 0) add("audit.writer_connections must be at least 1");
   if (o.queue_capacity < o.batch_max) add("the audit queue capacity must be at least audit.batch_max");
   if (o.flush_interval <= std::chrono::milliseconds::zero()) add("audit.flush_interval must be positive");
   if (o.spool_max_bytes < (1u << 20)) add("audit.spool_max_bytes must be at least 1MiB");

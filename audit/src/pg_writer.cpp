@@ -13,6 +13,33 @@ namespace {
 // at row boundaries, so one libpq call carries many rows.
 constexpr std::size_t copy_chunk_bytes = 64 * 1024;
 
+// Sends `batch` as COPY text to `table` inside `tx`.
+void copy_batch(pqxx::transaction_base& tx, const std::string& table, std::span<const audit_record> batch) {
+  const auto& columns = audit_copy_columns();
+  // libpqxx 6.4 keeps stream_to's raw-line write private; tablewriter has the
+  // same COPY FROM STDIN with a public one (libpqxx 7's stream_to::write_raw_line).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  pqxx::tablewriter copy(tx, table, columns.begin(), columns.end());
+#pragma GCC diagnostic pop
+  // Formatted here rather than by libpqxx's tuple escaping, which cost more than
+  // the rest of the writer together (a string per field, octal escapes).
+  std::string chunk;
+  chunk.reserve(copy_chunk_bytes + 4096);
+  const auto send = [&] {
+    if (chunk.empty()) return;
+    chunk.pop_back();  // write_raw_line adds the last newline back
+    copy.write_raw_line(chunk);
+    chunk.clear();
+  };
+  for (const auto& r : batch) {
+    append_copy_line(chunk, r);
+    if (chunk.size() >= copy_chunk_bytes) send();
+  }
+  send();
+  copy.complete();
+}
+
 }  // namespace
 
 std::string with_connect_timeout(const std::string& dsn, int seconds) {
@@ -25,6 +52,7 @@ std::string with_connect_timeout(const std::string& dsn, int seconds) {
 
 struct pg_writer::impl {
   pqxx::connection conn;
+  std::optional<pqxx::work> staged;  // after conn: destroyed (rolled back) first
   explicit impl(const std::string& dsn) : conn(dsn) {}
 };
 
@@ -52,39 +80,14 @@ bool pg_writer::connect(std::string& error) {
 
 std::optional<std::size_t> pg_writer::write(std::span<const audit_record> batch, batch_kind kind,
                                             std::string& error) {
+  if (kind == batch_kind::fresh) {
+    if (!stage(batch, error) || !commit(error)) return std::nullopt;
+    return batch.size();
+  }
   if (!connect(error)) return std::nullopt;
   try {
     pqxx::work tx(impl_->conn);
-    {
-      const auto& columns = audit_copy_columns();
-      // libpqxx 6.4 keeps stream_to's raw-line write private; tablewriter has the
-      // same COPY FROM STDIN with a public one (libpqxx 7's stream_to::write_raw_line).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-      pqxx::tablewriter copy(tx, kind == batch_kind::fresh ? "audit_log" : "audit_stage", columns.begin(),
-                             columns.end());
-#pragma GCC diagnostic pop
-      // Formatted here rather than by libpqxx's tuple escaping, which cost more than
-      // the rest of the writer together (a string per field, octal escapes).
-      std::string chunk;
-      chunk.reserve(copy_chunk_bytes + 4096);
-      const auto send = [&] {
-        if (chunk.empty()) return;
-        chunk.pop_back();  // write_raw_line adds the last newline back
-        copy.write_raw_line(chunk);
-        chunk.clear();
-      };
-      for (const auto& r : batch) {
-        append_copy_line(chunk, r);
-        if (chunk.size() >= copy_chunk_bytes) send();
-      }
-      send();
-      copy.complete();
-    }
-    if (kind == batch_kind::fresh) {
-      tx.commit();
-      return batch.size();
-    }
+    copy_batch(tx, "audit_stage", batch);
     const auto result = tx.exec("INSERT INTO audit_log SELECT * FROM audit_stage ON CONFLICT DO NOTHING");
     tx.commit();
     return static_cast<std::size_t>(result.affected_rows());
@@ -92,6 +95,46 @@ std::optional<std::size_t> pg_writer::write(std::span<const audit_record> batch,
     error = e.what();
     impl_.reset();  // whatever state the session is in, start clean next time
     return std::nullopt;
+  }
+}
+
+bool pg_writer::stage(std::span<const audit_record> batch, std::string& error) {
+  if (!connect(error)) return false;
+  try {
+    impl_->staged.reset();
+    impl_->staged.emplace(impl_->conn);
+    copy_batch(*impl_->staged, "audit_log", batch);
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+    impl_.reset();
+    return false;
+  }
+}
+
+bool pg_writer::commit(std::string& error) {
+  if (!impl_ || !impl_->staged) {
+    error = "nothing staged to commit";
+    return false;
+  }
+  try {
+    impl_->staged->commit();
+    impl_->staged.reset();
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+    impl_.reset();
+    return false;
+  }
+}
+
+void pg_writer::abort() noexcept {
+  if (!impl_ || !impl_->staged) return;
+  try {
+    impl_->staged->abort();
+    impl_->staged.reset();
+  } catch (...) {
+    impl_.reset();  // the session is in doubt: start clean next time
   }
 }
 

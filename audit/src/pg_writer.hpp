@@ -1,4 +1,5 @@
 #pragma once
+#include "copy_lanes.hpp"
 #include "tollgate/audit/audit_record.hpp"
 #include "tollgate/audit/chain.hpp"
 
@@ -13,13 +14,13 @@ namespace tollgate::audit {
 /// names one, so a black-holed server cannot hold a thread for minutes.
 std::string with_connect_timeout(const std::string& dsn, int seconds);
 
-/// The writer's PostgreSQL connection (libpqxx stays inside the .cpp). Blocking:
-/// used by the writer thread only. Every libpqxx exception stops here and becomes
+/// One PostgreSQL connection of the writer (libpqxx stays inside the .cpp). Blocking,
+/// and used by one thread at a time. Every libpqxx exception stops here and becomes
 /// an error string; a failed call drops the connection, the next one reconnects.
-class pg_writer {
+class pg_writer final : public staged_writer {
  public:
   explicit pg_writer(std::string dsn);
-  ~pg_writer();
+  ~pg_writer() override;
   pg_writer(const pg_writer&) = delete;
   pg_writer& operator=(const pg_writer&) = delete;
 
@@ -36,6 +37,10 @@ class pg_writer {
   /// nullopt with `error`. A fresh batch whose fate is unknown (the connection broke
   /// at commit) must be retried as a replay, which the spool does.
   std::optional<std::size_t> write(std::span<const audit_record> batch, batch_kind kind, std::string& error);
+  /// A fresh batch in two steps (see staged_writer): COPY straight into audit_log.
+  bool stage(std::span<const audit_record> batch, std::string& error) override;
+  bool commit(std::string& error) override;
+  void abort() noexcept override;
   /// The newest (seq, hash) of `instance` in audit_log, seq 0 when it has none.
   std::optional<chain_head> read_head(const std::string& instance, std::string& error);
 

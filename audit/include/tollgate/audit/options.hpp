@@ -17,6 +17,7 @@ struct options {
   std::uint64_t spool_max_bytes = 1ull << 30;
   std::size_t queue_capacity = 100'000;
   std::size_t batch_max = 1000;
+  std::size_t writer_connections = 2;     ///< batches copied at once, committed in order
   std::chrono::milliseconds flush_interval{200};
   spool_full_mode on_spool_full = spool_full_mode::block;
   std::uint64_t checkpoint_every = 1000;
