@@ -292,14 +292,30 @@ bool decode_canonical(std::string_view bytes, audit_record& r) {
 }
 
 std::vector<std::uint8_t> chain_hash(std::span<const std::uint8_t> prev_hash, std::string_view encoding) {
+  chain_hasher hash;
+  return hash(prev_hash, encoding);
+}
+
+chain_hasher::chain_hasher() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {
+  if (md_ == nullptr || ctx_ == nullptr) {
+    EVP_MD_free(md_);
+    EVP_MD_CTX_free(ctx_);
+    throw std::runtime_error("OpenSSL offers no SHA-256");
+  }
+}
+
+chain_hasher::~chain_hasher() {
+  EVP_MD_CTX_free(ctx_);
+  EVP_MD_free(md_);
+}
+
+std::vector<std::uint8_t> chain_hasher::operator()(std::span<const std::uint8_t> prev_hash, std::string_view encoding) {
   std::vector<std::uint8_t> out(hash_size);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   unsigned int len = 0;
-  const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, prev_hash.data(), prev_hash.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, encoding.data(), encoding.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx, out.data(), &len) == 1;
-  EVP_MD_CTX_free(ctx);
+  const bool ok = EVP_DigestInit_ex(ctx_, md_, nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx_, prev_hash.data(), prev_hash.size()) == 1 &&
+                  EVP_DigestUpdate(ctx_, encoding.data(), encoding.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx_, out.data(), &len) == 1;
   if (!ok || len != hash_size) throw std::runtime_error("SHA-256 failed in OpenSSL");
   return out;
 }

@@ -61,7 +61,7 @@ void chain_verifier::feed(std::int64_t seq, std::string_view encoding, const std
                   ": a row was inserted, reordered or replaced");
     return;
   }
-  if (chain_hash(prev_hash, encoding) != hash) {
+  if ((*hash_)(prev_hash, encoding) != hash) {
     fail(seq, "hash does not match the row's contents: a field was changed");
     return;
   }

@@ -59,6 +59,7 @@ struct pg_audit_sink::impl {
   pg_writer pg;      // start-up head and spool replay; fresh batches go through the lanes
   copy_lanes lanes;  // fresh batches, several at once, committed in seq order
   std::unique_ptr<checkpoint_signer> signer;
+  chain_hasher hasher;
   chain_head head;     // newest sealed record
   chain_head pg_head;  // newest record PostgreSQL has committed (rows reach it in seq order)
   std::int64_t checkpointed_seq = 0;
@@ -224,7 +225,7 @@ struct pg_audit_sink::impl {
         metrics.queue_depth.Set(static_cast<double>(queue.size()));
         for (auto& r : raw) {
           sanitize(r);
-          chain_append(head, instance, r);
+          chain_append(head, instance, r, hasher);
         }
         held = std::move(raw);
         if (held.empty() && closed) break;  // closed before the take: nothing more can come

@@ -7,6 +7,10 @@
 #include <string_view>
 #include <vector>
 
+// OpenSSL's EVP_MD and EVP_MD_CTX, kept out of this header.
+struct evp_md_st;
+struct evp_md_ctx_st;
+
 namespace tollgate::audit {
 
 /// The canonical encoding of one audit row (format version 1), the bytes the hash
@@ -70,6 +74,25 @@ bool decode_canonical(std::string_view bytes, audit_record& out);
 
 /// SHA-256(prev_hash || encoding).
 std::vector<std::uint8_t> chain_hash(std::span<const std::uint8_t> prev_hash, std::string_view encoding);
+
+/// chain_hash() for many records: OpenSSL's SHA-256 is fetched once and its
+/// context reused. EVP_sha256() makes OpenSSL 3 look the algorithm up by name
+/// (locks, a hash table) on every digest, which cost more than hashing the ~450
+/// bytes of a record. Not thread-safe: one per thread.
+class chain_hasher {
+ public:
+  /// Throws std::runtime_error when OpenSSL offers no SHA-256.
+  chain_hasher();
+  ~chain_hasher();
+  chain_hasher(const chain_hasher&) = delete;
+  chain_hasher& operator=(const chain_hasher&) = delete;
+
+  std::vector<std::uint8_t> operator()(std::span<const std::uint8_t> prev_hash, std::string_view encoding);
+
+ private:
+  ::evp_md_st* md_ = nullptr;
+  ::evp_md_ctx_st* ctx_ = nullptr;
+};
 
 /// Makes a record storable and its encoding stable: ts truncated to microseconds,
 /// addresses in canonical text form (an unparsable one is dropped and named in

@@ -1,5 +1,6 @@
 #pragma once
 #include "tollgate/audit/audit_record.hpp"
+#include "tollgate/audit/canonical.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -19,5 +20,7 @@ struct chain_head {
 /// Appends a sanitized record to the chain: sets instance, seq = head.seq + 1,
 /// prev_hash and hash, and moves the head on.
 void chain_append(chain_head& head, const std::string& instance, audit_record& rec);
+/// The same with a hasher kept across records (the writer's: see chain_hasher).
+void chain_append(chain_head& head, const std::string& instance, audit_record& rec, chain_hasher& hash);
 
 }  // namespace tollgate::audit

@@ -1,7 +1,9 @@
 #pragma once
+#include "tollgate/audit/canonical.hpp"
 #include "tollgate/audit/checkpoint.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +63,7 @@ class chain_verifier {
   std::vector<dropped_range> dropped_;
   std::int64_t expected_seq_ = 1;
   std::vector<std::uint8_t> expected_prev_;
+  std::unique_ptr<chain_hasher> hash_ = std::make_unique<chain_hasher>();  // movable verifier
 };
 
 struct verify_options {
