@@ -33,6 +33,11 @@ bool chain_verifier::dropped_gap(std::int64_t from, std::int64_t to) const {
   return covered > to;
 }
 
+void chain_verifier::count_unchecked(std::uint64_t rows, std::int64_t max_seq) {
+  report_.records += rows;
+  report_.last_seq = std::max(report_.last_seq, max_seq);
+}
+
 void chain_verifier::feed(std::int64_t seq, std::string_view encoding, const std::vector<std::uint8_t>& prev_hash,
                           const std::vector<std::uint8_t>& hash) {
   ++report_.records;

@@ -15,6 +15,12 @@ constexpr int page_rows = 5000;
 // Rows in (seq, ts) order, after a keyset position; the columns the encoding needs.
 // Addresses are read through inet's output function ("10.0.0.1", "10.0.0.0/8"), not
 // ::text (which always adds the mask) nor host() (which would hide a changed mask).
+// What is left of a chain past a break: only counted, as the report gives rows read
+// and the highest seq; encoding and hashing them would tell nothing more.
+constexpr const char* rest_sql =
+    "SELECT count(*), coalesce(max(seq), 0) FROM audit_log WHERE instance = $1 "
+    "AND (seq, ts) > ($2::bigint, timestamptz 'epoch' + $3::bigint * interval '1 microsecond')";
+
 constexpr const char* page_sql =
     "SELECT seq, (extract(epoch FROM ts) * 1000000)::bigint AS ts_us, instance, event, client_ip, client_port, "
     "username, groups, method, scheme, host, port, path, status, decision, rule_id, would_rule_id, policy_version, "
@@ -173,6 +179,12 @@ std::variant<verify_report, std::string> verify_audit_chains(const verify_option
           walker.feed(row[0].as<std::int64_t>(), encode_row(row), hex_field(row[24]), hex_field(row[25]));
           after_seq = row[0].as<std::int64_t>();
           after_ts = row[1].as<std::int64_t>();
+          if (walker.broken()) break;
+        }
+        if (walker.broken()) {
+          const auto rest = tx.exec_params(rest_sql, name, after_seq, after_ts);
+          walker.count_unchecked(rest[0][0].as<std::uint64_t>(), rest[0][1].as<std::int64_t>());
+          break;
         }
         if (rows.size() < static_cast<std::size_t>(page_rows)) break;
       }

@@ -35,6 +35,9 @@ TEST_F(tamper_test, updated_row_is_found_at_its_seq) {
   ASSERT_TRUE(r.broken);
   EXPECT_EQ(r.broken->seq, 17);
   EXPECT_NE(r.broken->reason.find("field was changed"), std::string::npos) << r.broken->reason;
+  // The rows past the break are counted (not checked): the report still gives them all.
+  EXPECT_EQ(r.records, 50u);
+  EXPECT_EQ(r.last_seq, 50);
 }
 
 TEST_F(tamper_test, null_turned_into_empty_text_is_found) {

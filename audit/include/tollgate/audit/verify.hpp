@@ -50,6 +50,8 @@ class chain_verifier {
   void feed(std::int64_t seq, std::string_view encoding, const std::vector<std::uint8_t>& prev_hash,
             const std::vector<std::uint8_t>& hash);
   bool broken() const noexcept { return report_.broken.has_value(); }
+  /// Rows past a break, counted without being checked (`max_seq` 0: none).
+  void count_unchecked(std::uint64_t rows, std::int64_t max_seq);
   /// Checks the end of the chain against the newest checkpoint, and reports.
   chain_report finish();
 
