@@ -15,12 +15,6 @@ constexpr int page_rows = 5000;
 // Rows in (seq, ts) order, after a keyset position; the columns the encoding needs.
 // Addresses are read through inet's output function ("10.0.0.1", "10.0.0.0/8"), not
 // ::text (which always adds the mask) nor host() (which would hide a changed mask).
-// What is left of a chain past a break: only counted, as the report gives rows read
-// and the highest seq; encoding and hashing them would tell nothing more.
-constexpr const char* rest_sql =
-    "SELECT count(*), coalesce(max(seq), 0) FROM audit_log WHERE instance = $1 "
-    "AND (seq, ts) > ($2::bigint, timestamptz 'epoch' + $3::bigint * interval '1 microsecond')";
-
 constexpr const char* page_sql =
     "SELECT seq, (extract(epoch FROM ts) * 1000000)::bigint AS ts_us, instance, event, client_ip, client_port, "
     "username, groups, method, scheme, host, port, path, status, decision, rule_id, would_rule_id, policy_version, "
@@ -29,6 +23,12 @@ constexpr const char* page_sql =
     "FROM audit_log WHERE instance = $1 "
     "AND (seq, ts) > ($2::bigint, timestamptz 'epoch' + $3::bigint * interval '1 microsecond') "
     "ORDER BY seq, ts LIMIT $4";
+
+// What is left of a chain past a break: only counted, as the report gives rows read
+// and the highest seq; encoding and hashing them would tell nothing more.
+constexpr const char* rest_sql =
+    "SELECT count(*), coalesce(max(seq), 0) FROM audit_log WHERE instance = $1 "
+    "AND (seq, ts) > ($2::bigint, timestamptz 'epoch' + $3::bigint * interval '1 microsecond')";
 
 void put_int(canonical_writer& w, const pqxx::field& f) {
   if (f.is_null()) w.null();
