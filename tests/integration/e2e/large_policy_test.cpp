@@ -43,6 +43,8 @@ TEST(LargePolicy, FiftyThousandRulesLeaveOnlyTheCompiledPolicyResident) {
   s.dsn_override = on_db(pg.writer_dsn());
   s.admin_dsn_override = on_db(pg.owner_dsn());
   s.bootstrap_rules_yaml = rules_yaml();
+  // Serve opens its ports after the bootstrap; 50,000 rules took 25-30 s under ASan.
+  s.start_timeout = std::chrono::seconds(120);
   auto proxy = tollgate_process::start(pg, services_environment::ldap(), s);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

@@ -15,6 +15,7 @@ namespace tollgate::testing {
 std::unique_ptr<tollgate_process> tollgate_process::start(postgres_server& pg, ldap_server& ldap,
                                                           const tollgate_settings& s) {
   std::unique_ptr<tollgate_process> t(new tollgate_process());
+  t->start_timeout_ = s.start_timeout;
   t->dir_ = std::make_unique<temp_dir>("tollgate-serve");
   t->proxy_port_ = free_port();
   t->admin_port_ = free_port();
@@ -66,7 +67,7 @@ void tollgate_process::launch() {
   spawn_options opts;
   opts.output_file = dir_->file("tollgate.log");
   process_ = child_process::spawn({tollgate_binary(), "serve", "--config", config_file_}, opts);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + start_timeout_;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_.running())
       throw std::runtime_error("tollgate serve exited during start-up:\n" + log_text());
@@ -74,7 +75,8 @@ void tollgate_process::launch() {
         wait_for_port(admin_port_, std::chrono::milliseconds(100)))
       return;
   }
-  throw std::runtime_error("tollgate serve did not open its ports within 30 s:\n" + log_text());
+  throw std::runtime_error("tollgate serve did not open its ports within " + std::to_string(start_timeout_.count()) +
+                           " s:\n" + log_text());
 }
 
 tollgate_process::~tollgate_process() { process_.stop(SIGTERM, std::chrono::seconds(20)); }

@@ -2,6 +2,7 @@
 #include "tollgate/testing/child_process.hpp"
 #include "tollgate/testing/temp_dir.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +26,8 @@ struct tollgate_settings {
   std::string admin_dsn_override;
   std::string ldap_uri_override;
   std::string spool_dir_override;    ///< e.g. a small tmpfs (disk-full tests)
+  /// How long serve may take to open its ports (it loads the policy first).
+  std::chrono::seconds start_timeout{30};
 };
 
 /// The real binary, started with a config that points at the harness's PostgreSQL
@@ -61,6 +64,7 @@ class tollgate_process {
   std::string config_file_;
   std::uint16_t proxy_port_ = 0;
   std::uint16_t admin_port_ = 0;
+  std::chrono::seconds start_timeout_{30};
 };
 
 /// `curl` with the given arguments; `-s` and a 30 s limit are added.
