@@ -100,8 +100,11 @@ struct pg_audit_sink::impl {
     next_pg_attempt = {};
   }
 
-  // `last` and every record before it are in PostgreSQL.
-  void note_durable(const audit_record& last) {
+  // A batch ending in `last` is committed (`rows` of it new); so is every record before it.
+  void book_written(std::size_t rows, steady::duration took, const audit_record& last) {
+    metrics.batch_write_seconds.Observe(std::chrono::duration<double>(took).count());
+    metrics.written.Increment(static_cast<double>(rows));
+    mark_pg_up();
     if (last.seq > pg_head.seq) pg_head = {last.seq, last.hash};
     if (signer && pg_head.seq - checkpointed_seq >= static_cast<std::int64_t>(opts.checkpoint_every))
       write_checkpoint();
@@ -121,10 +124,7 @@ struct pg_audit_sink::impl {
         held.insert(held.end(), std::make_move_iterator(o.batch.begin()), std::make_move_iterator(o.batch.end()));
         continue;
       }
-      metrics.batch_write_seconds.Observe(std::chrono::duration<double>(o.took).count());
-      metrics.written.Increment(static_cast<double>(o.batch.size()));
-      mark_pg_up();
-      note_durable(o.batch.back());
+      book_written(o.batch.size(), o.took, o.batch.back());
       spool_->save_head({o.batch.back().seq, o.batch.back().hash});
     }
     if (returned == 0) return;
@@ -141,10 +141,7 @@ struct pg_audit_sink::impl {
       mark_pg_down(error);
       return false;
     }
-    metrics.batch_write_seconds.Observe(std::chrono::duration<double>(steady::now() - t0).count());
-    metrics.written.Increment(static_cast<double>(*inserted));
-    mark_pg_up();
-    note_durable(batch.back());
+    book_written(*inserted, steady::now() - t0, batch.back());
     return true;
   }
 
