@@ -3,6 +3,7 @@
 #include "time_format.hpp"
 #include "tollgate/auth/rule_json.hpp"
 #include "tollgate/common/host_name.hpp"
+#include "tollgate/common/request_path.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -99,7 +100,10 @@ std::optional<api_response> fill_target(const test_input& in, request_facts& f) 
       f.port = u->has_port() ? u->port_number() : 443;
     } else {
       f.port = u->has_port() ? u->port_number() : 80;
-      f.path = u->encoded_path().empty() ? "/" : std::string(u->encoded_path());
+      // The path the proxy would decide on and forward, or the proxy's own 400.
+      const auto raw_path = u->encoded_path().empty() ? std::string_view("/") : std::string_view(u->encoded_path());
+      if (const auto ec = assign_request_path(f, raw_path))
+        return field_error("url", "the proxy answers 400 to this path: " + ec.message());
     }
   }
   const auto norm = normalise_host(host);

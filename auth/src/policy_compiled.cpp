@@ -6,6 +6,7 @@
 #include "policy_schedule.hpp"
 
 #include "tollgate/common/host_name.hpp"
+#include "tollgate/common/request_path.hpp"
 
 #include <boost/container/small_vector.hpp>
 
@@ -25,7 +26,8 @@ struct compiled_rule {
   boost::container::small_vector<std::pair<std::uint16_t, std::uint16_t>, 2> ports;
   boost::container::small_vector<std::string, 1> groups;  // sorted
   std::vector<std::string> methods;
-  std::vector<std::string> path_prefixes;
+  std::vector<std::string> path_prefixes;  // normalised as request paths are
+  bool path_ignores_case = false;
   std::optional<detail::compiled_schedule> schedule;
 };
 
@@ -43,6 +45,26 @@ void push_unique(std::vector<std::uint32_t>& list, std::uint32_t pos) {
 template <class List>
 bool contains(const List& list, std::string_view v) {
   return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+bool has_path_prefix(const compiled_rule& r, std::string_view path) {
+  return std::any_of(r.path_prefixes.begin(), r.path_prefixes.end(),
+                     [&](const std::string& p) { return tollgate::path_has_prefix(path, p, r.path_ignores_case); });
+}
+
+// Origins read some paths differently: a servlet container drops ';' parameters
+// ("/admin;x/y" is "/admin/y"), and Windows (where a rule ignores case) drops trailing
+// dots and spaces ("/admin./" is "/admin/"). A rule that grants access matches only
+// when every reading falls under it; one that refuses, when any does.
+bool path_matches(const compiled_rule& r, const tollgate::request_facts& f) {
+  const bool grants = r.action == policy_action::allow;
+  bool result = has_path_prefix(r, f.path);
+  for (const auto& reading : f.other_path_readings) {
+    if (reading.windows_only && !r.path_ignores_case) continue;
+    const bool m = has_path_prefix(r, reading.path);
+    result = grants ? result && m : result || m;
+  }
+  return result;
 }
 
 // Names as the proxy passes them need nothing; anything else goes through the same
@@ -85,10 +107,7 @@ bool compiled_policy::impl::applies(const compiled_rule& r, const tollgate::iden
   if (!port_ok) return false;
   if (!r.methods.empty() && !contains(r.methods, f.method)) return false;
   if (!r.path_prefixes.empty()) {
-    if (is_connect) return false;
-    const bool path_ok = std::any_of(r.path_prefixes.begin(), r.path_prefixes.end(),
-                                     [&](const std::string& p) { return f.path.starts_with(p); });
-    if (!path_ok) return false;
+    if (is_connect || !path_matches(r, f)) return false;
   }
   if (!r.groups.empty()) {
     const bool member = std::any_of(r.groups.begin(), r.groups.end(), [&](const std::string& g) {
@@ -224,7 +243,9 @@ compiled_policy::compile_result compiled_policy::compile(std::vector<rule> rules
       }
     }
     c.methods = source.methods;
-    c.path_prefixes = source.path_prefixes;
+    // validate_rule above refused prefixes that do not normalise.
+    for (const auto& p : source.path_prefixes) c.path_prefixes.push_back(*tollgate::normalise_request_path(p));
+    c.path_ignores_case = source.path_case == path_case_mode::insensitive;
     if (source.schedule) c.schedule = detail::compiled_schedule::parse(*source.schedule, problems);
 
     if (source.hosts.empty() && c.groups.empty()) out->any_host.push_back(pos);

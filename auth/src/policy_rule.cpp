@@ -2,6 +2,7 @@
 
 #include "policy_host_pattern.hpp"
 #include "policy_schedule.hpp"
+#include "tollgate/common/request_path.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -72,6 +73,10 @@ std::vector<rule_problem> validate_rule(const rule& r) {
     if (p.empty() || p.front() != '/' || p.size() > max_text || !is_printable(p) ||
         p.find(' ') != std::string::npos) {
       out.push_back({indexed("path_prefixes", i), "must start with '/' and hold no spaces or control characters"});
+    } else if (auto n = tollgate::normalise_request_path(p); !n) {
+      // Requests with such a path are refused before any rule is asked, so a rule
+      // naming one could never match: say so instead of keeping a dead rule.
+      out.push_back({indexed("path_prefixes", i), "is not a path a request can have: " + n.error().message()});
     }
   }
   check_list_size("path_prefixes", r.path_prefixes.size(), out);
@@ -92,6 +97,14 @@ std::optional<policy_action> parse_policy_action(std::string_view s) noexcept {
 std::optional<rule_mode> parse_rule_mode(std::string_view s) noexcept {
   if (s == "enforce") return rule_mode::enforce;
   if (s == "report") return rule_mode::report;
+  return std::nullopt;
+}
+
+std::string_view to_string(path_case_mode m) noexcept { return m == path_case_mode::exact ? "exact" : "insensitive"; }
+
+std::optional<path_case_mode> parse_path_case(std::string_view s) noexcept {
+  if (s == "exact") return path_case_mode::exact;
+  if (s == "insensitive") return path_case_mode::insensitive;
   return std::nullopt;
 }
 

@@ -14,13 +14,13 @@ namespace {
 constexpr const char* rule_columns =
     "id, priority, action, array_to_json(groups)::text, array_to_json(hosts)::text, "
     "array_to_json(ports)::text, array_to_json(methods)::text, array_to_json(path_prefixes)::text, "
-    "schedule::text, mode, comment, enabled, version";
+    "schedule::text, mode, comment, enabled, version, path_case";
 
 // The written columns, with each list passed as a JSON array of strings.
 constexpr const char* rule_values =
     "$1, $2, ARRAY(SELECT jsonb_array_elements_text($3::jsonb)), ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
     "ARRAY(SELECT jsonb_array_elements_text($5::jsonb)), ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), "
-    "ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), NULLIF($8::jsonb, 'null'::jsonb), $9, $10, $11";
+    "ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), NULLIF($8::jsonb, 'null'::jsonb), $9, $10, $11, $12";
 
 std::vector<std::string> strings_from_json(const pqxx::field& f) {
   std::vector<std::string> out;
@@ -82,6 +82,7 @@ rule rule_from_row(const pqxx::row& row) {
   r.comment = row[10].c_str();
   r.enabled = row[11].as<bool>();
   r.version = row[12].as<std::int64_t>();
+  r.path_case = parse_path_case(row[13].c_str()).value_or(path_case_mode::exact);
   return r;
 }
 
@@ -114,11 +115,11 @@ std::vector<rule> select_rules(pqxx::transaction_base& tx, std::optional<std::in
 rule insert_rule(pqxx::transaction_base& tx, const rule& r) {
   const auto row = tx.exec_params1(
       std::string("INSERT INTO rules (priority, action, groups, hosts, ports, methods, path_prefixes, schedule, "
-                  "mode, comment, enabled) VALUES (") +
+                  "mode, comment, enabled, path_case) VALUES (") +
           rule_values + ") RETURNING " + rule_columns,
       r.priority, std::string(to_string(r.action)), json_strings(r.groups), json_strings(r.hosts), json_ports(r.ports),
       json_strings(r.methods), json_strings(r.path_prefixes), json_schedule(r.schedule),
-      std::string(to_string(r.mode)), r.comment, r.enabled);
+      std::string(to_string(r.mode)), r.comment, r.enabled, std::string(to_string(r.path_case)));
   return rule_from_row(row);
 }
 
@@ -134,12 +135,12 @@ void insert_rules(pqxx::transaction_base& tx, const std::vector<rule>& rules) {
     for (std::size_t i = first; i < std::min(rules.size(), first + batch); ++i) rows.emplace_back(rule_to_json(rules[i]));
     tx.exec_params(
         "INSERT INTO rules (priority, action, groups, hosts, ports, methods, path_prefixes, schedule, mode, comment, "
-        "enabled) "
+        "enabled, path_case) "
         "SELECT (x->>'priority')::int, x->>'action', ARRAY(SELECT jsonb_array_elements_text(x->'groups')), "
         "ARRAY(SELECT jsonb_array_elements_text(x->'hosts')), ARRAY(SELECT jsonb_array_elements_text(x->'ports')), "
         "ARRAY(SELECT jsonb_array_elements_text(x->'methods')), "
         "ARRAY(SELECT jsonb_array_elements_text(x->'path_prefixes')), NULLIF(x->'schedule', 'null'::jsonb), "
-        "x->>'mode', x->>'comment', (x->>'enabled')::boolean "
+        "x->>'mode', x->>'comment', (x->>'enabled')::boolean, x->>'path_case' "
         "FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(x, n) ORDER BY n",
         boost::json::serialize(rows));
   }
@@ -148,12 +149,12 @@ void insert_rules(pqxx::transaction_base& tx, const std::vector<rule>& rules) {
 std::optional<rule> update_rule(pqxx::transaction_base& tx, std::int64_t id, const rule& r, std::int64_t expected) {
   const auto rows = tx.exec_params(
       std::string("UPDATE rules SET (priority, action, groups, hosts, ports, methods, path_prefixes, schedule, mode, "
-                  "comment, enabled) = (") +
-          rule_values + "), version = version + 1, updated_at = now() WHERE id = $12 AND version = $13 RETURNING " +
+                  "comment, enabled, path_case) = (") +
+          rule_values + "), version = version + 1, updated_at = now() WHERE id = $13 AND version = $14 RETURNING " +
           rule_columns,
       r.priority, std::string(to_string(r.action)), json_strings(r.groups), json_strings(r.hosts), json_ports(r.ports),
       json_strings(r.methods), json_strings(r.path_prefixes), json_schedule(r.schedule),
-      std::string(to_string(r.mode)), r.comment, r.enabled, id, expected);
+      std::string(to_string(r.mode)), r.comment, r.enabled, std::string(to_string(r.path_case)), id, expected);
   if (rows.empty()) return std::nullopt;
   return rule_from_row(rows[0]);
 }

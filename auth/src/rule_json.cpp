@@ -122,6 +122,7 @@ boost::json::object rule_to_json(const rule& r) {
   o["ports"] = std::move(ports);
   o["methods"] = string_array(r.methods);
   o["path_prefixes"] = string_array(r.path_prefixes);
+  o["path_case"] = to_string(r.path_case);
   if (r.schedule) {
     boost::json::object s;
     s["days"] = string_array(r.schedule->days);
@@ -174,6 +175,14 @@ std::variant<rule, std::vector<rule_problem>> rule_from_json(const boost::json::
       in.strings(value, "methods", r.methods);
     } else if (key == "path_prefixes") {
       in.strings(value, "path_prefixes", r.path_prefixes);
+    } else if (key == "path_case") {
+      const auto* s = value.if_string();
+      const auto m = s ? parse_path_case(*s) : std::nullopt;
+      if (!m) {
+        in.fail("path_case", "must be \"exact\" or \"insensitive\"");
+      } else {
+        r.path_case = *m;
+      }
     } else if (key == "schedule") {
       in.schedule(value, r.schedule);
     } else if (key == "mode") {

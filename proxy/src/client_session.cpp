@@ -4,6 +4,7 @@
 #include "request_checks.hpp"
 #include "target.hpp"
 #include "tollgate/common/host_name.hpp"
+#include "tollgate/common/request_path.hpp"
 #include "worker.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -23,6 +24,12 @@ std::string endpoint_text(const boost::asio::ip::tcp::endpoint& ep) {
   const auto a = ep.address();
   return a.is_v6() ? "[" + a.to_string() + "]:" + std::to_string(ep.port())
                    : a.to_string() + ":" + std::to_string(ep.port());
+}
+
+// A refused path goes on record as written (bounded), so an analyst sees the attempt.
+std::string audit_path_of_refused(std::string_view path) {
+  constexpr std::size_t most = 1024;
+  return std::string(path.substr(0, most));
 }
 
 }  // namespace
@@ -319,13 +326,14 @@ bool client_session::parse_target() {
     return true;
   }
   rec_.scheme = "http";
-  facts_.path = std::string(path.empty() ? std::string_view("/") : path);
-  if (path.empty()) {
-    target_ = "/";
-    target_.append(path_and_query);  // "http://h?q" -> "/?q"
-  } else {
-    target_.assign(path_and_query);
+  // The policy decides on the normalised path and the origin is sent that same path,
+  // so "/public/../internal/" cannot be allowed as /public/ and served as /internal/.
+  if (const auto ec = tollgate::assign_request_path(facts_, path.empty() ? std::string_view("/") : path)) {
+    rec_.path = audit_path_of_refused(path);
+    return bad(ec.message());
   }
+  target_ = facts_.path;
+  target_.append(path_and_query.substr(path.size()));  // the query, as written
   rec_.path = opts_->store_query ? target_ : facts_.path;
   host_header_ = where.port == 80 ? host_text : destination_text_;
   return true;

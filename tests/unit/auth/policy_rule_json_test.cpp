@@ -23,7 +23,7 @@ TEST(rule_json, full_rule_round_trips) {
   const auto json = boost::json::parse(R"({
     "priority": 50, "action": "allow", "groups": ["engineering"],
     "hosts": ["example.com", "*.example.com", "10.0.0.0/8"], "ports": [443, "8000-8999"],
-    "methods": ["GET", "CONNECT"], "path_prefixes": ["/api"],
+    "methods": ["GET", "CONNECT"], "path_prefixes": ["/api"], "path_case": "insensitive",
     "schedule": {"days": ["mon", "fri"], "from": "08:00", "to": "18:00", "tz": "Europe/Berlin"},
     "mode": "report", "comment": "trial", "enabled": false, "id": 99, "version": 3})");
   auto parsed = rule_from_json(json);
@@ -36,6 +36,7 @@ TEST(rule_json, full_rule_round_trips) {
   ASSERT_TRUE(r.schedule.has_value());
   EXPECT_EQ(r.schedule->tz, "Europe/Berlin");
   EXPECT_EQ(r.mode, rule_mode::report);
+  EXPECT_EQ(r.path_case, path_case_mode::insensitive);
   EXPECT_FALSE(r.enabled);
 
   rule stored = r;
@@ -59,6 +60,7 @@ TEST(rule_json, omitted_fields_take_the_defaults) {
   EXPECT_TRUE(r.ports.empty());
   EXPECT_FALSE(r.schedule.has_value());
   EXPECT_EQ(r.mode, rule_mode::enforce);
+  EXPECT_EQ(r.path_case, path_case_mode::exact);
   EXPECT_TRUE(r.enabled);
   EXPECT_EQ(rule_to_json(r).at("schedule"), nullptr);
 }
@@ -92,6 +94,9 @@ INSTANTIATE_TEST_SUITE_P(
         invalid_case{R"({"action": "allow", "methods": ["get", "GET", ""]})", {"methods[0]", "methods[2]"}},
         invalid_case{R"({"action": "allow", "path_prefixes": ["api", "/ok", "/a b"]})",
                      {"path_prefixes[0]", "path_prefixes[2]"}},
+        invalid_case{R"({"action": "allow", "path_prefixes": ["/a%2fb", "/ok", "/..;/x"]})",
+                     {"path_prefixes[0]", "path_prefixes[2]"}},
+        invalid_case{R"({"action": "allow", "path_case": "folded"})", {"path_case"}},
         invalid_case{R"({"action": "allow", "groups": [""]})", {"groups[0]"}},
         invalid_case{R"({"action": "allow", "mode": "dry-run", "enabled": "yes"})", {"mode", "enabled"}},
         invalid_case{R"({"action": "allow", "schedule": {"days": ["mon"], "from": "08:00"}})", {"schedule.to"}},

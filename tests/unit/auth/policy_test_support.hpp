@@ -2,6 +2,7 @@
 // Small builders shared by the policy unit tests.
 #include "tollgate/auth/compiled_policy.hpp"
 #include "tollgate/auth/rule.hpp"
+#include "tollgate/common/request_path.hpp"
 
 #include <gtest/gtest.h>
 
@@ -36,7 +37,8 @@ inline request_facts http_get(std::string host, std::uint16_t port = 80, std::st
   f.method = "GET";
   f.host = std::move(host);
   f.port = port;
-  f.path = std::move(path);
+  // As the proxy does: the policy sees the normalised path.
+  if (const auto ec = assign_request_path(f, path)) ADD_FAILURE() << path << ": " << ec.message();
   return f;
 }
 

@@ -12,6 +12,10 @@ namespace tollgate::auth {
 /// `enforce` rules decide; `report` rules only note that they would have matched.
 enum class rule_mode { enforce, report };
 
+/// How a rule's path prefixes compare: exactly (the default), or without ASCII case
+/// for origins that ignore it (IIS), where "/ADMIN/" is "/admin/".
+enum class path_case_mode { exact, insensitive };
+
 /// An inclusive port range; a single port has lo == hi. Kept wide so that
 /// validation can name an out-of-range value instead of truncating it.
 struct port_range {
@@ -42,6 +46,7 @@ struct rule {
   std::vector<port_range> ports;           ///< empty: 80 and 443 (CONNECT too)
   std::vector<std::string> methods;        ///< upper-case tokens; empty: any
   std::vector<std::string> path_prefixes;  ///< plain HTTP only: a CONNECT never matches a rule with these
+  path_case_mode path_case = path_case_mode::exact;
   std::optional<rule_schedule> schedule;   ///< nullopt: always
   rule_mode mode = rule_mode::enforce;
   std::string comment;
@@ -65,6 +70,8 @@ std::string_view to_string(policy_action a) noexcept;
 std::string_view to_string(rule_mode m) noexcept;
 std::optional<policy_action> parse_policy_action(std::string_view s) noexcept;
 std::optional<rule_mode> parse_rule_mode(std::string_view s) noexcept;
+std::string_view to_string(path_case_mode m) noexcept;
+std::optional<path_case_mode> parse_path_case(std::string_view s) noexcept;
 
 /// "443" or "8000-8999" to a range (not range-checked: validate_rule does that).
 std::optional<port_range> parse_port_range(std::string_view s) noexcept;
