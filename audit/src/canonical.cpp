@@ -159,16 +159,24 @@ void note_error(audit_record& rec, std::string_view note) {
 }
 
 // An address in the text form inet_ntop gives, or empty (with a note) when unparsable.
+// An IPv4-mapped IPv6 address (::ffff:a.b.c.d, what a socket listening on [::] reports
+// for an IPv4 client) is stored as the IPv4 address it is, so a search by an IPv4
+// address or network (client_ip=10.1.2.0/24) finds it.
 void normalise_address(audit_record& rec, std::string& addr, std::string_view what) {
   if (addr.empty()) return;
   unsigned char buf[16];
-  const auto len = parse_address(addr, buf);
+  auto len = parse_address(addr, buf);
   if (len == 0) {
     std::string shown = addr.substr(0, 64);
     make_storable(shown);
     note_error(rec, std::string(what) + " unparsable: " + shown);
     addr.clear();
     return;
+  }
+  static constexpr unsigned char v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (len == 16 && std::memcmp(buf, v4_mapped_prefix, sizeof v4_mapped_prefix) == 0) {
+    std::memmove(buf, buf + 12, 4);
+    len = 4;
   }
   char text[INET6_ADDRSTRLEN];
   ::inet_ntop(len == 4 ? AF_INET : AF_INET6, buf, text, sizeof text);

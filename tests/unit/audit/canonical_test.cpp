@@ -136,6 +136,25 @@ TEST(sanitize, drops_an_unparsable_address_and_says_so) {
   EXPECT_NE(r.error.find("client_ip unparsable"), std::string::npos);
 }
 
+TEST(sanitize, stores_an_ipv4_mapped_address_as_ipv4) {
+  auto r = test::sample_record(1);
+  r.client_ip = "::ffff:10.1.2.3";  // an IPv4 client of a listener on [::]
+  r.upstream_ip = "::FFFF:93.184.216.34";
+  sanitize(r);
+  EXPECT_EQ(r.client_ip, "10.1.2.3");
+  EXPECT_EQ(r.upstream_ip, "93.184.216.34");
+  EXPECT_TRUE(r.error.empty()) << r.error;
+}
+
+TEST(sanitize, keeps_other_ipv6_addresses) {
+  auto r = test::sample_record(1);
+  r.client_ip = "::10.1.2.3";  // IPv4-compatible (deprecated), not mapped: a different address
+  r.upstream_ip = "2001:db8::ffff:a01:203";
+  sanitize(r);
+  EXPECT_EQ(r.client_ip, "::10.1.2.3");
+  EXPECT_EQ(r.upstream_ip, "2001:db8::ffff:a01:203");
+}
+
 TEST(sanitize, unknown_decision_becomes_error) {
   auto r = test::sample_record(1);
   r.decision = "";
