@@ -39,12 +39,21 @@ constexpr std::array csv_columns{"ts",          "instance",      "seq",       "e
                                  "rule_id",     "would_rule_id", "policy_version", "bytes_up", "bytes_down",
                                  "duration_us", "upstream_ip",   "user_agent", "error",     "hash"};
 
+// A cell a spreadsheet would run as a formula (a User-Agent of "=HYPERLINK(...)" is
+// the client's to choose): OWASP's CSV injection advice, a leading single quote
+// inside a quoted cell, so the cell shows as text and a careful reader sees the quote.
+bool formula_like(std::string_view v) {
+  return !v.empty() && std::string_view("=+-@\t\r").find(v.front()) != std::string_view::npos;
+}
+
 void csv_field(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const bool formula = formula_like(v);
+  if (!formula && v.find_first_of(",\"\r\n") == std::string_view::npos) {
     out += v;
     return;
   }
   out += '"';
+  if (formula) out += '\'';
   for (const char c : v) {
     if (c == '"') out += '"';
     out += c;
