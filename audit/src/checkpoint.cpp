@@ -1,5 +1,6 @@
 #include "tollgate/audit/checkpoint.hpp"
 
+#include "signed_message.hpp"
 #include "tollgate/audit/canonical.hpp"
 
 #include <boost/json.hpp>
@@ -13,19 +14,12 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 namespace tollgate::audit {
 namespace {
-
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-void put_i64(std::string& out, std::int64_t s) {
-  const auto v = static_cast<std::uint64_t>(s);
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
 
 std::string base64(const std::vector<std::uint8_t>& in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
@@ -47,7 +41,9 @@ bool unbase64(std::string_view in, std::vector<std::uint8_t>& out) {
   return true;
 }
 
-std::string rfc3339(std::int64_t us) {
+}  // namespace
+
+std::string signed_message::rfc3339(std::int64_t us) {
   std::int64_t secs = us / 1'000'000;
   std::int64_t frac = us % 1'000'000;
   if (frac < 0) {
@@ -62,6 +58,8 @@ std::string rfc3339(std::int64_t us) {
                 tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(frac));
   return buf;
 }
+
+namespace {
 
 EVP_PKEY* read_key(std::string_view pem, bool allow_public) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
@@ -94,12 +92,11 @@ bool read_text_file(const std::string& path, std::string& out, std::string& erro
 }  // namespace
 
 std::string checkpoint_message(const checkpoint& c) {
+  using namespace signed_message;
   std::string m = "tollgate-checkpoint-v1\n";
-  put_u32(m, static_cast<std::uint32_t>(c.instance.size()));
-  m += c.instance;
+  put_bytes(m, c.instance);
   put_i64(m, c.seq);
-  put_u32(m, static_cast<std::uint32_t>(c.hash.size()));
-  m.append(reinterpret_cast<const char*>(c.hash.data()), c.hash.size());
+  put_bytes(m, c.hash);
   put_i64(m, to_unix_micros(c.time));
   return m;
 }
@@ -109,7 +106,7 @@ std::string to_line(const checkpoint& c) {
   o["instance"] = c.instance;
   o["seq"] = c.seq;
   o["hash"] = to_hex(c.hash);
-  o["time"] = rfc3339(to_unix_micros(c.time));
+  o["time"] = signed_message::rfc3339(to_unix_micros(c.time));
   o["time_us"] = to_unix_micros(c.time);
   o["sig"] = base64(c.signature);
   return boost::json::serialize(o);
@@ -156,18 +153,20 @@ std::unique_ptr<checkpoint_signer> checkpoint_signer::load(const std::string& pe
 
 checkpoint_signer::~checkpoint_signer() { EVP_PKEY_free(static_cast<EVP_PKEY*>(key_)); }
 
-void checkpoint_signer::sign(checkpoint& c) const {
-  const auto msg = checkpoint_message(c);
+void checkpoint_signer::sign(checkpoint& c) const { c.signature = sign_message(checkpoint_message(c)); }
+
+std::vector<std::uint8_t> checkpoint_signer::sign_message(std::string_view msg) const {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   std::size_t len = 64;
-  c.signature.assign(len, 0);
+  std::vector<std::uint8_t> signature(len, 0);
   const bool ok = ctx != nullptr &&
                   EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, static_cast<EVP_PKEY*>(key_)) == 1 &&
-                  EVP_DigestSign(ctx, c.signature.data(), &len, reinterpret_cast<const unsigned char*>(msg.data()),
+                  EVP_DigestSign(ctx, signature.data(), &len, reinterpret_cast<const unsigned char*>(msg.data()),
                                  msg.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) throw std::runtime_error("Ed25519 signing failed in OpenSSL");
-  c.signature.resize(len);
+  signature.resize(len);
+  return signature;
 }
 
 std::string checkpoint_signer::public_key_pem() const {
@@ -200,11 +199,14 @@ std::unique_ptr<checkpoint_verifier> checkpoint_verifier::load(const std::string
 checkpoint_verifier::~checkpoint_verifier() { EVP_PKEY_free(static_cast<EVP_PKEY*>(key_)); }
 
 bool checkpoint_verifier::verify(const checkpoint& c) const {
-  const auto msg = checkpoint_message(c);
+  return verify_message(checkpoint_message(c), c.signature);
+}
+
+bool checkpoint_verifier::verify_message(std::string_view msg, const std::vector<std::uint8_t>& signature) const {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const bool ok = ctx != nullptr &&
                   EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, static_cast<EVP_PKEY*>(key_)) == 1 &&
-                  EVP_DigestVerify(ctx, c.signature.data(), c.signature.size(),
+                  EVP_DigestVerify(ctx, signature.data(), signature.size(),
                                    reinterpret_cast<const unsigned char*>(msg.data()), msg.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;

@@ -251,8 +251,9 @@ struct pg_audit_sink::impl {
       lock.unlock();
       try {
         const auto report = run_table_upkeep(with_connect_timeout(dsn, 5), opts.retention_months,
-                                             std::chrono::system_clock::now());
+                                             std::chrono::system_clock::now(), signer.get());
         for (const auto& name : report.dropped) spdlog::info("audit: retention dropped partition {}", name);
+        if (!report.retention_refused.empty()) spdlog::warn("audit: retention: {}", report.retention_refused);
       } catch (const std::exception& e) {
         spdlog::warn("audit: partition upkeep failed (will retry): {}", e.what());
       }

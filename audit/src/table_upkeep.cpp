@@ -1,14 +1,32 @@
 #include "tollgate/audit/table_upkeep.hpp"
 
-#include <boost/json.hpp>
+#include "tollgate/audit/canonical.hpp"
+#include "tollgate/audit/checkpoint.hpp"
+#include "tollgate/audit/retention_record.hpp"
+
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <ctime>
 #include <regex>
 #include <stdexcept>
 
 namespace tollgate::audit {
 namespace {
+
+// `months` calendar months before `now` (the day clamped to the month's last).
+std::chrono::system_clock::time_point months_before(const std::tm& now, unsigned months) {
+  const int target = now.tm_year * 12 + now.tm_mon - static_cast<int>(months);
+  std::tm t = now;
+  t.tm_year = target / 12;
+  t.tm_mon = target % 12;
+  std::tm next{};
+  next.tm_year = (target + 1) / 12;
+  next.tm_mon = (target + 1) % 12;
+  next.tm_mday = 1;
+  const auto month_end = ::timegm(&next);
+  return std::chrono::system_clock::from_time_t(std::min(::timegm(&t), month_end - 1));
+}
 
 // Months since year 0 for "YYYYMM", or -1.
 int month_index(const std::string& yyyymm) {
@@ -21,7 +39,8 @@ int month_index(const std::string& yyyymm) {
 }  // namespace
 
 upkeep_report run_table_upkeep(const std::string& admin_dsn, unsigned retention_months,
-                               std::chrono::system_clock::time_point now, int months_ahead) {
+                               std::chrono::system_clock::time_point now, const checkpoint_signer* signer,
+                               int months_ahead) {
   upkeep_report report;
   const auto now_secs = std::chrono::system_clock::to_time_t(now);
   std::tm tm{};
@@ -42,10 +61,16 @@ upkeep_report run_table_upkeep(const std::string& admin_dsn, unsigned retention_
       tx.commit();
     }
     if (retention_months == 0) return report;
+    if (signer == nullptr) {
+      report.retention_refused =
+          "no audit signing key: a drop Tollgate cannot sign would read as a deletion, so partitions are kept";
+      return report;
+    }
 
     // A partition for month M is dropped once M + 1 <= current - retention: all its
     // rows are at least retention_months whole months old.
     const int cutoff = current - static_cast<int>(retention_months);
+    const auto cutoff_time = months_before(tm, retention_months);  // later than every dropped row
     std::vector<std::string> victims;
     {
       pqxx::nontransaction tx(conn);
@@ -67,19 +92,18 @@ upkeep_report run_table_upkeep(const std::string& admin_dsn, unsigned retention_
       const auto heads = tx.exec(
           "SELECT instance, min(seq), max(seq), count(*), "
           "encode((array_agg(hash ORDER BY seq DESC))[1], 'hex') FROM " + table + " GROUP BY instance ORDER BY 1");
-      boost::json::array chains;
+      retention_record record{name, retention_months, cutoff_time, {}, {}};
       for (const auto& row : heads) {
-        chains.push_back({{"instance", row[0].c_str()},
-                          {"min_seq", row[1].as<std::int64_t>()},
-                          {"max_seq", row[2].as<std::int64_t>()},
-                          {"rows", row[3].as<std::int64_t>()},
-                          {"last_hash", row[4].c_str()}});
+        retained_chain c{row[0].c_str(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>(),
+                         row[3].as<std::int64_t>(), {}};
+        from_hex(row[4].c_str(), c.last_hash);
+        record.chains.push_back(std::move(c));
       }
-      boost::json::object before{{"partition", name}, {"retention_months", retention_months}, {"chains", chains}};
+      record.signature = signer->sign_message(retention_message(record));
       tx.exec_params(
           "INSERT INTO admin_actions (actor, role, action, target, before) "
           "VALUES ('tollgate', 'system', 'audit.retention.drop_partition', $1, $2::jsonb)",
-          name, boost::json::serialize(before));
+          name, to_json_text(record));
       tx.exec("DROP TABLE " + table);
       tx.commit();
       report.dropped.push_back(name);

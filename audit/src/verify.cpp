@@ -1,4 +1,5 @@
 #include "tollgate/audit/canonical.hpp"
+#include "tollgate/audit/retention_record.hpp"
 #include "tollgate/audit/verify.hpp"
 
 #include <boost/json.hpp>
@@ -94,33 +95,40 @@ std::vector<std::uint8_t> hex_field(const pqxx::field& f) {
   return out;
 }
 
-std::map<std::string, std::vector<dropped_range>> read_retention(pqxx::connection& conn) {
+// The drops retention recorded in admin_actions. The database owner can write that
+// table as easily as audit_log, so a record counts only with the audit key's
+// signature; one without it is itself a break (someone other than Tollgate wrote
+// it). Without a key no record can be trusted, and none excuses a gap.
+std::map<std::string, std::vector<dropped_range>> read_retention(pqxx::connection& conn,
+                                                                 const checkpoint_verifier* verifier,
+                                                                 std::vector<chain_report>& problems) {
   std::map<std::string, std::vector<dropped_range>> out;
+  pqxx::result r;
   try {
     pqxx::nontransaction tx(conn);
-    const auto r = tx.exec("SELECT before::text FROM admin_actions WHERE action = 'audit.retention.drop_partition'");
-    for (const auto& row : r) {
-      boost::system::error_code ec;
-      const auto v = boost::json::parse(row[0].c_str(), ec);
-      if (ec || !v.is_object()) continue;
-      const auto* chains = v.as_object().if_contains("chains");
-      if (!chains || !chains->is_array()) continue;
-      for (const auto& c : chains->as_array()) {
-        if (!c.is_object()) continue;
-        const auto& o = c.as_object();
-        const auto* inst = o.if_contains("instance");
-        const auto* lo = o.if_contains("min_seq");
-        const auto* hi = o.if_contains("max_seq");
-        const auto* h = o.if_contains("last_hash");
-        if (!inst || !inst->is_string() || !lo || !lo->is_int64() || !hi || !hi->is_int64()) continue;
-        dropped_range d{lo->as_int64(), hi->as_int64(), {}};
-        if (h && h->is_string()) from_hex(std::string_view(h->as_string()), d.last_hash);
-        out[std::string(inst->as_string())].push_back(std::move(d));
-      }
-    }
+    r = tx.exec(
+        "SELECT id, coalesce(target, ''), coalesce(before::text, '') FROM admin_actions "
+        "WHERE action = 'audit.retention.drop_partition' ORDER BY id");
   } catch (const pqxx::sql_error&) {
-    // No SELECT on admin_actions (the writer role): no retention gaps are known, so
-    // a chain whose start was dropped reports it as a gap, which errs on the safe side.
+    // No SELECT on admin_actions (the writer role): no drop is known, so a chain
+    // whose start was dropped reports it as missing, which errs on the safe side.
+    return out;
+  }
+  std::set<std::vector<std::uint8_t>> seen;  // a signed record copied into a second row counts once
+  for (const auto& row : r) {
+    if (verifier == nullptr) break;
+    const auto id = std::string(row[0].c_str());
+    const auto record = parse_retention_record(std::string_view(row[2].c_str(), row[2].size()));
+    if (!record || !verifier->verify_message(retention_message(*record), record->signature)) {
+      problems.push_back({"admin_actions id " + id, 0, 0,
+                          chain_break{0, "retention record for " + std::string(row[1].c_str()) +
+                                             " is not signed with the audit key: it was not written by Tollgate "
+                                             "and excuses no missing rows"}});
+      continue;
+    }
+    if (!seen.insert(record->signature).second) continue;
+    for (const auto& c : record->chains)
+      out[c.instance].push_back({c.min_seq, c.max_seq, c.last_hash, c.rows, record->cutoff, record->partition});
   }
   return out;
 }
@@ -132,10 +140,11 @@ std::variant<verify_report, std::string> verify_audit_chains(const verify_option
   std::map<std::string, std::vector<checkpoint>> checkpoints;
   std::vector<chain_report> file_problems;
 
+  std::unique_ptr<checkpoint_verifier> verifier;
   if (!opts.checkpoint_file.empty()) {
     if (opts.key_file.empty()) return std::string("a checkpoint file needs the signing key to check it");
     std::string error;
-    const auto verifier = checkpoint_verifier::load(opts.key_file, error);
+    verifier = checkpoint_verifier::load(opts.key_file, error);
     if (!verifier) return error;
     auto content = read_checkpoints(opts.checkpoint_file);
     // A missing file is fine before the first checkpoint; lines that fail are tampering.
@@ -166,7 +175,7 @@ std::variant<verify_report, std::string> verify_audit_chains(const verify_option
       for (const auto& row : r) instances.insert(row[0].c_str());
     }
     for (const auto& [name, list] : checkpoints) instances.insert(name);
-    auto retention = read_retention(conn);
+    auto retention = read_retention(conn, verifier.get(), file_problems);
 
     for (const auto& name : instances) {
       chain_verifier walker(name, checkpoints[name], retention[name]);

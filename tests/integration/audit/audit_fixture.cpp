@@ -2,6 +2,7 @@
 
 #include "tollgate/audit/checkpoint.hpp"
 
+#include <ctime>
 #include <thread>
 
 namespace tollgate::audit::test {
@@ -30,6 +31,25 @@ audit_record request(int n) {
   r.upstream_ip = n % 3 == 0 ? "" : "93.184.216.34";
   r.user_agent = "ua/\xff" + std::to_string(n);  // invalid UTF-8 must not break a batch
   return r;
+}
+
+std::chrono::system_clock::time_point month_from_now(int delta, std::string* yyyymm) {
+  using std::chrono::system_clock;
+  const auto now = system_clock::to_time_t(system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  int month = tm.tm_year * 12 + tm.tm_mon + delta;
+  std::tm m{};
+  m.tm_year = month / 12;
+  m.tm_mon = month % 12;
+  m.tm_mday = 1;
+  m.tm_hour = 12;
+  if (yyyymm) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d%02d", m.tm_year + 1900, m.tm_mon + 1);
+    *yyyymm = buf;
+  }
+  return system_clock::from_time_t(timegm(&m));
 }
 
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {

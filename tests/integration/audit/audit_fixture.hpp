@@ -19,6 +19,9 @@ namespace tollgate::audit::test {
 /// A request record; `n` varies the fields.
 audit_record request(int n);
 
+/// The first day of the month `delta` months from now, 12:00 UTC, and its YYYYMM.
+std::chrono::system_clock::time_point month_from_now(int delta, std::string* yyyymm = nullptr);
+
 /// Polls `cond` every 20 ms until true or `timeout`.
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 

@@ -1,37 +1,15 @@
 #include "tollgate/audit/table_upkeep.hpp"
 
 #include "audit_fixture.hpp"
-
-#include <ctime>
+#include "tollgate/audit/checkpoint.hpp"
 
 namespace tollgate::audit::test {
 namespace {
 
-using std::chrono::system_clock;
-
-// The first day of the month `delta` months from now, 12:00 UTC, and its YYYYMM.
-system_clock::time_point month_from_now(int delta, std::string* yyyymm = nullptr) {
-  const auto now = system_clock::to_time_t(system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  int month = tm.tm_year * 12 + tm.tm_mon + delta;
-  std::tm m{};
-  m.tm_year = month / 12;
-  m.tm_mon = month % 12;
-  m.tm_mday = 1;
-  m.tm_hour = 12;
-  if (yyyymm) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d%02d", m.tm_year + 1900, m.tm_mon + 1);
-    *yyyymm = buf;
-  }
-  return system_clock::from_time_t(timegm(&m));
-}
-
 TEST_F(audit_pg_test, upkeep_creates_partitions_ahead) {
   std::string in_three;
   month_from_now(3, &in_three);
-  const auto report = run_table_upkeep(pg().owner_dsn(), 0, month_from_now(1));
+  const auto report = run_table_upkeep(pg().owner_dsn(), 0, month_from_now(1), nullptr);
   EXPECT_EQ(report.ensured.size(), 3u);
   EXPECT_EQ(report.ensured.back(), "audit_log_" + in_three);
   EXPECT_EQ(sql("SELECT to_regclass('audit_log_" + in_three + "') IS NOT NULL"), "t");
@@ -56,7 +34,10 @@ TEST_F(audit_pg_test, retention_drops_old_partitions_records_it_and_chain_still_
   ASSERT_EQ(rows(), 10);
 
   // A month from now, keeping one month: last month's partition has expired.
-  const auto report = run_table_upkeep(pg().owner_dsn(), 1, month_from_now(1));
+  std::string error;
+  const auto signer = checkpoint_signer::load(key_file_, error);
+  ASSERT_TRUE(signer) << error;
+  const auto report = run_table_upkeep(pg().owner_dsn(), 1, month_from_now(1), signer.get());
   ASSERT_EQ(report.dropped, std::vector<std::string>{"audit_log_" + last_month});
   EXPECT_EQ(sql("SELECT to_regclass('audit_log_" + last_month + "') IS NULL"), "t");
   EXPECT_EQ(rows(), 5);

@@ -120,9 +120,13 @@ TEST(chain_verifier, rows_cut_from_the_end_fail_against_the_checkpoint) {
   EXPECT_NE(rep.broken->reason.find("cut from the end"), std::string::npos);
 }
 
+dropped_range drop(const std::vector<audit_record>& rows, std::int64_t from, std::int64_t to) {
+  return {from, to, rows[static_cast<std::size_t>(to - 1)].hash, to - from + 1, {}, "audit_log_202401"};
+}
+
 TEST(chain_verifier, retention_gap_is_not_a_break) {
   auto rows = chain_of(10);
-  const dropped_range d{1, 4, rows[3].hash};
+  const auto d = drop(rows, 1, 4);
   rows.erase(rows.begin(), rows.begin() + 4);
   EXPECT_FALSE(walk(rows, {}, {d}).broken);
   // A deletion after the retained range still is one.
@@ -130,6 +134,93 @@ TEST(chain_verifier, retention_gap_is_not_a_break) {
   const auto rep = walk(rows, {}, {d});
   ASSERT_TRUE(rep.broken);
   EXPECT_EQ(rep.broken->seq, 7);
+}
+
+TEST(chain_verifier, two_drops_that_join_up_make_one_prefix) {
+  auto rows = chain_of(10);
+  const auto jan = drop(rows, 1, 3);
+  const auto feb = drop(rows, 4, 6);
+  rows.erase(rows.begin(), rows.begin() + 6);
+  EXPECT_FALSE(walk(rows, {}, {feb, jan}).broken);
+}
+
+TEST(chain_verifier, a_dropped_range_in_the_middle_excuses_nothing) {
+  auto rows = chain_of(10);
+  const auto middle = drop(rows, 4, 6);  // even one the key signed: retention only takes a chain's start
+  rows.erase(rows.begin() + 3, rows.begin() + 6);
+  const auto rep = walk(rows, {}, {middle});
+  ASSERT_TRUE(rep.broken);
+  EXPECT_EQ(rep.broken->seq, 4);
+  EXPECT_NE(rep.broken->reason.find("missing"), std::string::npos) << rep.broken->reason;
+}
+
+TEST(chain_verifier, a_gap_reaching_past_the_dropped_prefix_is_a_deletion_from_its_end) {
+  auto rows = chain_of(10);
+  const auto d = drop(rows, 1, 4);
+  rows.erase(rows.begin(), rows.begin() + 6);  // 5 and 6 went too
+  const auto rep = walk(rows, {}, {d});
+  ASSERT_TRUE(rep.broken);
+  EXPECT_EQ(rep.broken->seq, 5);
+  EXPECT_NE(rep.broken->reason.find("rows 5..6 missing"), std::string::npos) << rep.broken->reason;
+}
+
+TEST(chain_verifier, the_row_after_a_drop_must_link_to_the_hash_the_drop_recorded) {
+  auto rows = chain_of(10);
+  auto d = drop(rows, 1, 4);
+  d.last_hash = rows[2].hash;  // the drop recorded another head than the row after it links to
+  rows.erase(rows.begin(), rows.begin() + 4);
+  const auto rep = walk(rows, {}, {d});
+  ASSERT_TRUE(rep.broken);
+  EXPECT_EQ(rep.broken->seq, 5);
+}
+
+TEST(chain_verifier, a_drop_that_held_fewer_rows_than_its_range_shows_an_earlier_deletion) {
+  auto rows = chain_of(10);
+  auto d = drop(rows, 1, 4);
+  d.rows = 3;  // seq 2 had been deleted before the month expired
+  rows.erase(rows.begin(), rows.begin() + 4);
+  const auto rep = walk(rows, {}, {d});
+  ASSERT_TRUE(rep.broken);
+  EXPECT_NE(rep.broken->reason.find("account for 3 row(s)"), std::string::npos) << rep.broken->reason;
+}
+
+TEST(chain_verifier, a_row_of_a_kept_month_inside_a_dropped_range_is_counted_not_missing) {
+  // Seq 4 was sealed a moment after seq 5 crossed into the next month: the drop of
+  // the old month took 1..5 except 4, which stays with the next month.
+  auto rows = chain_of(10);
+  const dropped_range d{1, 5, rows[4].hash, 4, {}, "audit_log_202401"};
+  rows.erase(rows.begin() + 4);
+  rows.erase(rows.begin(), rows.begin() + 3);
+  EXPECT_FALSE(walk(rows, {}, {d}).broken);
+}
+
+TEST(chain_verifier, checkpoint_newer_than_the_cutoff_inside_a_dropped_range_is_a_break) {
+  auto rows = chain_of(10);
+  auto d = drop(rows, 1, 6);
+  const auto now = std::chrono::system_clock::now();
+  d.cutoff = now - std::chrono::hours(24 * 90);
+  auto cp = at(rows[5]);
+  cp.time = now - std::chrono::hours(1);  // seq 6 was on record an hour ago, not months ago
+  rows.erase(rows.begin(), rows.begin() + 6);
+  const auto rep = walk(rows, {cp}, {d});
+  ASSERT_TRUE(rep.broken);
+  EXPECT_EQ(rep.broken->seq, 6);
+  EXPECT_NE(rep.broken->reason.find("newer than the retention cutoff"), std::string::npos) << rep.broken->reason;
+  // The same checkpoint signed before the cutoff is what an honest drop looks like.
+  cp.time = d.cutoff - std::chrono::hours(1);
+  EXPECT_FALSE(walk(rows, {cp}, {d}).broken);
+}
+
+TEST(chain_verifier, a_chain_retention_emptied_is_intact_up_to_its_newest_checkpoint) {
+  const auto rows = chain_of(6);
+  const auto d = drop(rows, 1, 6);
+  EXPECT_FALSE(walk({}, {at(rows[5])}, {d}).broken);
+  checkpoint later = at(rows[5]);
+  later.seq = 8;  // two more were written after the drop, and are gone
+  const auto rep = walk({}, {later}, {d});
+  ASSERT_TRUE(rep.broken);
+  EXPECT_EQ(rep.broken->seq, 7);
+  EXPECT_NE(rep.broken->reason.find("cut from the end"), std::string::npos) << rep.broken->reason;
 }
 
 TEST(verify_report, json_shape) {

@@ -31,7 +31,8 @@ std::string to_line(const checkpoint& c);
 /// Parses to_line() output; nullopt when malformed.
 std::optional<checkpoint> parse_line(std::string_view line);
 
-/// Signs checkpoints with an Ed25519 private key (OpenSSL). Thread-compatible.
+/// Signs checkpoints (and retention records) with an Ed25519 private key (OpenSSL).
+/// Signing is const and keeps no state between calls: threads may share one signer.
 class checkpoint_signer {
  public:
   /// Loads a PEM private key ("-----BEGIN PRIVATE KEY-----", Ed25519); nullptr with
@@ -42,6 +43,9 @@ class checkpoint_signer {
 
   /// Fills c.signature.
   void sign(checkpoint& c) const;
+  /// The Ed25519 signature of any message the audit key vouches for (see
+  /// retention_message()). Throws std::runtime_error when OpenSSL fails.
+  std::vector<std::uint8_t> sign_message(std::string_view message) const;
   /// The matching public key as PEM ("-----BEGIN PUBLIC KEY-----").
   std::string public_key_pem() const;
 
@@ -60,6 +64,7 @@ class checkpoint_verifier {
   ~checkpoint_verifier();
 
   bool verify(const checkpoint& c) const;
+  bool verify_message(std::string_view message, const std::vector<std::uint8_t>& signature) const;
 
  private:
   explicit checkpoint_verifier(void* key) : key_(key) {}

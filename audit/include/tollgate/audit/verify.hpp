@@ -2,6 +2,7 @@
 #include "tollgate/audit/canonical.hpp"
 #include "tollgate/audit/checkpoint.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,19 +32,31 @@ struct verify_report {
   std::vector<chain_report> instances;
 };
 
-/// Seq range of one instance removed by retention (admin_actions), which is a gap
-/// the chain may have without being broken.
+/// Seq range of one instance removed by retention, from a retention record whose
+/// signature was verified (retention_record.hpp).
 struct dropped_range {
   std::int64_t min_seq = 0;
   std::int64_t max_seq = 0;
   std::vector<std::uint8_t> last_hash;  ///< hash of max_seq
+  std::int64_t rows = 0;                ///< rows of the chain the drop removed
+  /// Every dropped row was older than this; a checkpoint signed later that names a
+  /// seq in the range is a break.
+  std::chrono::system_clock::time_point cutoff = std::chrono::system_clock::time_point::max();
+  std::string partition;
 };
 
 /// Walks one instance's rows in (seq, ts) order and finds the first break. Pure:
 /// the PostgreSQL adapter (verify_audit_chains) feeds it; tests feed it directly.
+///
+/// Retention may only have removed the start of a chain: the dropped ranges that
+/// join up from seq 1 make the retained prefix 1..P, and only seqs in it may be
+/// missing. Between them, the drops' row counts and the rows still there must
+/// account for every seq of the prefix once; a row after a dropped range links to
+/// the hash the drop recorded. Ranges that do not join the prefix excuse nothing.
 class chain_verifier {
  public:
-  /// `checkpoints`: this instance's checkpoints whose signatures were verified.
+  /// `checkpoints`: this instance's checkpoints whose signatures were verified;
+  /// `dropped`: ranges from retention records whose signatures were verified.
   chain_verifier(std::string instance, std::vector<checkpoint> checkpoints, std::vector<dropped_range> dropped = {});
 
   /// One row: its canonical encoding as stored (see canonical.hpp), prev_hash, hash.
@@ -57,27 +70,33 @@ class chain_verifier {
 
  private:
   void fail(std::int64_t seq, std::string reason);
-  bool dropped_gap(std::int64_t from, std::int64_t to) const;
+  void keep_retained_prefix();
+  void check_checkpoints_against_retention();
 
   chain_report report_;
   std::vector<checkpoint> checkpoints_;  // by seq
   std::size_t next_checkpoint_ = 0;
-  std::vector<dropped_range> dropped_;
+  std::vector<dropped_range> dropped_;   // the ranges making up the retained prefix, by min_seq
+  std::int64_t prefix_end_ = 0;          // P: seqs 1..P may be missing
+  std::int64_t prefix_dropped_rows_ = 0;
+  std::int64_t prefix_rows_seen_ = 0;
   std::int64_t expected_seq_ = 1;
   std::vector<std::uint8_t> expected_prev_;
   std::unique_ptr<chain_hasher> hash_ = std::make_unique<chain_hasher>();  // movable verifier
 };
 
 struct verify_options {
-  std::string dsn;              ///< needs SELECT on audit_log (admin_actions too, for retention gaps)
+  std::string dsn;              ///< needs SELECT on audit_log and admin_actions (retention records)
   std::string checkpoint_file;  ///< empty: chains are checked without checkpoints
   std::string key_file;         ///< Ed25519 key (private or public PEM) the checkpoints are signed with
 };
 
-/// Verifies every instance's chain in PostgreSQL against the signed checkpoints.
-/// Checkpoint lines that do not parse or whose signature fails are breaks of their
-/// own (the file itself was altered). Blocking. Returns the report, or why the
-/// check could not be made (database unreachable, key unreadable).
+/// Verifies every instance's chain in PostgreSQL against the signed checkpoints
+/// and the signed retention records. Checkpoint lines that do not parse or whose
+/// signature fails are breaks of their own (the file itself was altered), and so is
+/// a retention record in admin_actions that the key did not sign (the database
+/// owner wrote it). Blocking. Returns the report, or why the check could not be
+/// made (database unreachable, key unreadable).
 std::variant<verify_report, std::string> verify_audit_chains(const verify_options& opts);
 
 /// The report as the admin API's JSON: {"intact", "instances": [{"instance",
