@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -203,6 +204,18 @@ class loader {
     c.audit.dsn = c.postgres.dsn;
     c.audit.admin_dsn = c.postgres.admin_dsn;
     c.proxy.store_query = c.audit.store_query;
+    if (!seen("audit.signing_key_file") && !seen("audit.checkpoint_file")) {
+      // Checkpoints are on unless the file turns them off (both keys ""): without
+      // them rows cut from the end of a chain go unnoticed. Key and file live in
+      // the state folder, the spool folder's parent (/var/lib/tollgate).
+      auto spool = std::filesystem::path(c.audit.spool_dir).lexically_normal();
+      if (!spool.has_filename()) spool = spool.parent_path();  // "…/spool/"
+      auto state = spool.parent_path();
+      if (state.empty()) state = ".";
+      c.audit.signing_key_file = (state / "audit-ed25519.pem").string();
+      c.audit.checkpoint_file = (state / "checkpoints.log").string();
+      c.audit.create_signing_key = true;
+    }
     if (!seen("audit.instance")) {
       char name[256] = {};
       if (::gethostname(name, sizeof name - 1) == 0 && name[0] != '\0') c.audit.instance = name;

@@ -258,4 +258,41 @@ std::string generate_ed25519_pem() {
   return out;
 }
 
+bool ensure_signing_key(const std::string& pem_file, bool& created, std::string& error) {
+  namespace fs = std::filesystem;
+  created = false;
+  std::error_code ec;
+  if (fs::exists(pem_file, ec)) return true;
+  const auto folder = fs::path(pem_file).parent_path();
+  if (!folder.empty()) fs::create_directories(folder, ec);
+  if (ec) {
+    error = "cannot create " + folder.string() + ": " + ec.message();
+    return false;
+  }
+  // Written whole under a private name, then linked into place: link() never
+  // replaces, so a key another process put there first stays, and no reader ever
+  // sees half a key.
+  const auto tmp = pem_file + ".new." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    error = "cannot create " + tmp + ": " + std::strerror(errno);
+    return false;
+  }
+  const auto pem = generate_ed25519_pem();
+  const bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) && ::fsync(fd) == 0;
+  const int write_errno = errno;
+  ::close(fd);
+  bool ok = written;
+  if (!written) {
+    error = "cannot write " + tmp + ": " + std::strerror(write_errno);
+  } else if (::link(tmp.c_str(), pem_file.c_str()) == 0) {
+    created = true;
+  } else if (errno != EEXIST) {
+    error = "cannot create " + pem_file + ": " + std::strerror(errno);
+    ok = false;
+  }
+  ::unlink(tmp.c_str());
+  return ok;
+}
+
 }  // namespace tollgate::audit

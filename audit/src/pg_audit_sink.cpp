@@ -298,6 +298,12 @@ std::variant<std::unique_ptr<pg_audit_sink>, std::string> pg_audit_sink::create(
 
   if (!opts.signing_key_file.empty()) {
     std::string error;
+    bool created = false;
+    if (opts.create_signing_key && !ensure_signing_key(opts.signing_key_file, created, error))
+      return "audit.signing_key_file: " + error;
+    if (created)
+      spdlog::warn("audit: generated the checkpoint signing key {} (keep a copy: audit verify needs it)",
+                   opts.signing_key_file);
     i->signer = checkpoint_signer::load(opts.signing_key_file, error);
     if (!i->signer) return "audit.signing_key_file: " + error;
   } else {

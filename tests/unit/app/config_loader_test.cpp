@@ -155,6 +155,8 @@ TEST(ConfigFixtures, MinimalFileGetsEveryDefault) {
   char host[256] = {};
   ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
   EXPECT_EQ(cfg.audit.instance, host);
+  EXPECT_EQ(cfg.audit.signing_key_file, "/var/lib/tollgate/audit-ed25519.pem");
+  EXPECT_EQ(cfg.audit.checkpoint_file, "/var/lib/tollgate/checkpoints.log");
   EXPECT_EQ(cfg.policy.default_action, auth::policy_action::deny);
 }
 
@@ -387,6 +389,32 @@ TEST_F(ConfigFile, SigningKeyNeedsCheckpointFile) {
   b.audit = "  signing_key_file: key.pem\n";
   const auto file = write(b);
   EXPECT_TRUE(has_problem(problems_of(file), file, 14, "audit.checkpoint_file", "must be set when audit.signing_key_file is"));
+}
+
+TEST_F(ConfigFile, CheckpointsAreOnByDefaultInTheSpoolFoldersParent) {
+  const auto cfg = config_of(write(body{}));  // spool_dir: spool, beside the file
+  EXPECT_EQ(cfg.audit.spool_dir, dir_.file("spool"));
+  EXPECT_EQ(cfg.audit.signing_key_file, dir_.file("audit-ed25519.pem"));
+  EXPECT_EQ(cfg.audit.checkpoint_file, dir_.file("checkpoints.log"));
+  EXPECT_TRUE(cfg.audit.create_signing_key);
+}
+
+TEST_F(ConfigFile, CheckpointsAreOffWhenBothKeysAreEmpty) {
+  body b;
+  b.audit = "  signing_key_file: \"\"\n  checkpoint_file: \"\"\n";
+  const auto cfg = config_of(write(b));
+  EXPECT_EQ(cfg.audit.signing_key_file, "");
+  EXPECT_EQ(cfg.audit.checkpoint_file, "");
+  EXPECT_FALSE(cfg.audit.create_signing_key);
+}
+
+TEST_F(ConfigFile, ANamedSigningKeyIsNeverGenerated) {
+  dir_.write("key.pem", "k");
+  body b;
+  b.audit = "  signing_key_file: key.pem\n  checkpoint_file: checkpoints.log\n";
+  const auto cfg = config_of(write(b));
+  EXPECT_EQ(cfg.audit.signing_key_file, dir_.file("key.pem"));
+  EXPECT_FALSE(cfg.audit.create_signing_key);
 }
 
 TEST_F(ConfigFile, ABadPathInAPairIsReportedOnce) {

@@ -85,4 +85,11 @@ checkpoint_file_content read_checkpoints(const std::string& file);
 /// Generates a fresh Ed25519 key as PEM (PKCS#8), for tests and `tollgate` tooling.
 std::string generate_ed25519_pem();
 
+/// Makes sure `pem_file` holds a key: leaves an existing file alone (never
+/// overwrites, even one that is not a key: loading it then says so), else writes a
+/// fresh Ed25519 key readable by its owner only (0600), creating its folder.
+/// Safe against a second process doing the same at once (the first key wins).
+/// True when the file exists afterwards (`created` says whether this call made it).
+bool ensure_signing_key(const std::string& pem_file, bool& created, std::string& error);
+
 }  // namespace tollgate::audit

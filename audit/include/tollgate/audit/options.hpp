@@ -23,6 +23,7 @@ struct options {
   std::uint64_t checkpoint_every = 1000;
   std::string signing_key_file;           ///< Ed25519 private key (PEM); empty = no checkpoints
   std::string checkpoint_file;
+  bool create_signing_key = false;        ///< generate signing_key_file (0600) if missing; never overwrite
   unsigned retention_months = 0;          ///< 0 = keep forever
   bool store_query = false;
 };
