@@ -259,6 +259,10 @@ std::vector<key_spec> build_table() {
   t.push_back(bool_key("proxy.x_forwarded_for", TG_FIELD(proxy.x_forwarded_for)));
   t.push_back(integer_key("proxy.upstream_idle_per_host", TG_FIELD(proxy.upstream_idle_per_host), 0, 10'000));
   t.push_back(string_key("proxy.support_contact", TG_FIELD(proxy.support_contact), printable));
+  t.push_back(integer_key("proxy.flood.tracked_clients", TG_FIELD(proxy.flood.tracked_clients), 1, 10'000'000));
+  t.push_back(
+      integer_key("proxy.flood.challenges_per_second", TG_FIELD(proxy.flood.challenges_per_second), 0, 1'000'000));
+  t.push_back(integer_key("proxy.flood.challenge_burst", TG_FIELD(proxy.flood.challenge_burst), 1, 1'000'000));
 
   // admin
   t.push_back(string_key("admin.listen", TG_FIELD(admin.listen), check_listen_address));
@@ -313,6 +317,13 @@ std::vector<key_spec> build_table() {
   t.push_back(output_path_key("audit.spool_dir", TG_FIELD(audit.spool_dir), false));
   t.push_back(size_key("audit.spool_max_bytes", TG_FIELD(audit.spool_max_bytes), 1u << 20, unbounded));
   t.push_back(integer_key("audit.queue_capacity", TG_FIELD(audit.queue_capacity), 1, 10'000'000));
+  t.push_back(size_key("audit.queue_max_bytes", TG_FIELD(audit.queue_max_bytes), 1u << 20, 1ull << 40));
+  // Kept by the proxy (it sees the client), named under audit (they shape the trail).
+  t.push_back(integer_key("audit.unauthenticated.records_per_second",
+                          TG_FIELD(proxy.flood.records_per_second), 1, 1'000'000));
+  t.push_back(integer_key("audit.unauthenticated.records_burst", TG_FIELD(proxy.flood.records_burst), 1, 1'000'000));
+  t.push_back(duration_key("audit.unauthenticated.aggregate_interval", TG_FIELD(proxy.flood.aggregate_interval),
+                           ms(100), hours(1)));
   t.push_back(integer_key("audit.batch_max", TG_FIELD(audit.batch_max), 1, 100'000));
   t.push_back(integer_key("audit.writer_connections", TG_FIELD(audit.writer_connections), 1, 16));
   t.push_back(duration_key("audit.flush_interval", TG_FIELD(audit.flush_interval), ms(1), minutes(1)));

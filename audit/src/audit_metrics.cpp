@@ -8,6 +8,11 @@ audit_metrics::audit_metrics(prometheus::Registry& r)
                       .Help("Audit records waiting in memory for the writer")
                       .Register(r)
                       .Add({})),
+      queue_bytes(prometheus::BuildGauge()
+                      .Name("tollgate_audit_queue_bytes")
+                      .Help("Bytes the audit records waiting in memory hold (bounded by audit.queue_max_bytes)")
+                      .Register(r)
+                      .Add({})),
       spool_bytes(prometheus::BuildGauge()
                       .Name("tollgate_audit_spool_bytes")
                       .Help("Bytes in the audit spool waiting for PostgreSQL")

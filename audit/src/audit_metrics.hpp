@@ -12,6 +12,7 @@ struct audit_metrics {
   explicit audit_metrics(prometheus::Registry& registry);
 
   prometheus::Gauge& queue_depth;
+  prometheus::Gauge& queue_bytes;  ///< memory the queued records hold (record_bytes())
   prometheus::Gauge& spool_bytes;
   prometheus::Counter& written;
   prometheus::Counter& spooled;

@@ -39,7 +39,7 @@ struct pg_audit_sink::impl {
       : opts(o),
         instance(std::move(inst)),
         metrics(registry),
-        queue(o.queue_capacity),
+        queue(o.queue_capacity, static_cast<std::size_t>(o.queue_max_bytes)),
         pg(o.dsn),
         lanes(lane_writers(o.dsn, o.writer_connections)) {}
 
@@ -178,7 +178,7 @@ struct pg_audit_sink::impl {
   // Sends `held` to PostgreSQL through the lanes, or makes it durable in the spool;
   // leaves it as is when neither can take it.
   void place(std::vector<audit_record>& held, bool draining) {
-    const bool behind = queue.size() > queue.capacity() / 2;
+    const bool behind = queue.behind();
     if (!spool_->has_pending() && !behind && pg_available()) {
       if (!lanes.has_room()) absorb(lanes.collect(true), held);
       if (pg_available() && lanes.has_room()) {
@@ -220,6 +220,7 @@ struct pg_audit_sink::impl {
         auto raw = queue.take(opts.batch_max, replay_due ? steady::duration::zero()
                                                          : steady::duration(opts.flush_interval));
         metrics.queue_depth.Set(static_cast<double>(queue.size()));
+        metrics.queue_bytes.Set(static_cast<double>(queue.bytes()));
         for (auto& r : raw) {
           sanitize(r);
           chain_append(head, instance, r, hasher);
@@ -279,6 +280,7 @@ std::string check(const options& o) {
   if (o.batch_max == 0) add("audit.batch_max must be at least 1");
   if (o.writer_connections == 0) add("audit.writer_connections must be at least 1");
   if (o.queue_capacity < o.batch_max) add("the audit queue capacity must be at least audit.batch_max");
+  if (o.queue_max_bytes < (1u << 20)) add("audit.queue_max_bytes must be at least 1MiB");
   if (o.flush_interval <= std::chrono::milliseconds::zero()) add("audit.flush_interval must be positive");
   if (o.spool_max_bytes < (1u << 20)) add("audit.spool_max_bytes must be at least 1MiB");
   if (!o.signing_key_file.empty() && o.checkpoint_file.empty())
@@ -351,6 +353,7 @@ void pg_audit_sink::record(audit_record rec) {
     return;
   }
   impl_->metrics.queue_depth.Set(static_cast<double>(impl_->queue.size()));
+  impl_->metrics.queue_bytes.Set(static_cast<double>(impl_->queue.bytes()));
 }
 
 void pg_audit_sink::stop() {
@@ -366,6 +369,7 @@ void pg_audit_sink::stop() {
   impl_->upkeep_cv.notify_all();
   if (impl_->upkeep.joinable()) impl_->upkeep.join();
   impl_->metrics.queue_depth.Set(0);
+  impl_->metrics.queue_bytes.Set(0);
 }
 
 audit_health pg_audit_sink::health() const {

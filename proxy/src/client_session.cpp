@@ -179,6 +179,7 @@ void client_session::on_read_some(error_code ec, std::size_t n) {
 void client_session::begin_record(std::string_view raw) {
   started_ = clock::now();
   rec_ = {};
+  who_ = {};  // a keep-alive connection's earlier login does not vouch for this request
   rec_.ts = std::chrono::system_clock::now();
   rec_.client_ip = client_ip_;
   rec_.client_port = remote_.port();

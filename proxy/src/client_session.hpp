@@ -105,6 +105,7 @@ class client_session final : public tracked_connection, public std::enable_share
   void respond(boost::beast::http::status status, std::string_view decision, std::string_view error,
                std::string_view page);
   void finish_request(int status, std::string_view decision, std::string_view error);
+  bool throttled();  // answers 429 when the client has used up its 407s (flood_guard)
   void next_request_or_close(bool keep_alive);
   void lingering_close();
   void close_everything();

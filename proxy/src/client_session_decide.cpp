@@ -24,12 +24,14 @@ void client_session::authenticate() {
   auto& req = req_p_->get();
   const auto it = req.find(http::field::proxy_authorization);
   if (it == req.end()) {
+    if (throttled()) return;
     respond(http::status::proxy_authentication_required, "auth_required", "",
             "Proxy authentication required.");
     return;
   }
   auto creds = auth::parse_proxy_authorization(it->value());
   if (!creds) {
+    if (throttled()) return;
     respond(http::status::proxy_authentication_required, "auth_failed", creds.error().message(),
             "Proxy authentication failed.");
     return;
@@ -37,9 +39,11 @@ void client_session::authenticate() {
   rec_.username = creds->user;
   const auto& client_address = remote_.address();
   if (auto answer = shared_.deps.authenticator.lookup(*creds, client_address)) {
+    if (answer->status != auth::auth_status::ok && throttled()) return;
     on_auth(*answer);
     return;
   }
+  if (throttled()) return;  // a client past its 407s does not reach the directory
   shared_.deps.authenticator.verify(std::move(*creds), client_address, client_.get_executor(),
                                     [self = shared_from_this()](auth::auth_result r) { self->on_auth(r); });
 }
@@ -196,7 +200,7 @@ void client_session::connect() {
     key.append(rec_.upstream_ip).push_back('|');
     key.append(std::to_string(facts_.port));
     if (!retried_) {
-      up_ = worker_.pool().take(key, clock::now(), !req_p_->is_done());
+      up_ = take_upstream(key);
       if (up_) {
         send_request();
         return;

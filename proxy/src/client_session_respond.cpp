@@ -42,8 +42,10 @@ void client_session::respond(http::status status, std::string_view decision, std
   canned_.result(status);
   canned_.set(http::field::content_type, "text/plain; charset=utf-8");
   canned_.set(http::field::cache_control, "no-store");
-  if (status == http::status::proxy_authentication_required)
+  if (status == http::status::proxy_authentication_required) {
     canned_.set(http::field::proxy_authenticate, "Basic realm=" + quoted(opts_->realm));
+    shared_.flood.charge_challenge(remote_.address(), opts_->flood, clock::now());
+  }
   if (canned_retry_after_) canned_.set(http::field::retry_after, "1");
   canned_retry_after_ = false;
   canned_.body().assign(page);
@@ -82,8 +84,27 @@ void client_session::finish_request(int status, std::string_view decision, std::
     m.request_duration.Observe(std::chrono::duration<double>(elapsed).count());
   m.bytes_up.Increment(static_cast<double>(rec_.bytes_up));
   m.bytes_down.Increment(static_cast<double>(rec_.bytes_down));
+  // A request that never authenticated costs its client a bounded record, and past the
+  // client's rate only a count in an aggregate record (flood_guard); authenticated
+  // requests are always written whole, one record each.
+  if (who_.user.empty()) {
+    const bool open = shared_.deps.audit.admit() == audit::admission::open;
+    if (!shared_.flood.pass_record(rec_, remote_.address(), open, opts_->flood, clock::now())) {
+      rec_ = {};
+      return;
+    }
+  }
   shared_.deps.audit.record(std::move(rec_));
   rec_ = {};
+}
+
+bool client_session::throttled() {
+  if (shared_.flood.challenge_allowed(remote_.address(), opts_->flood, clock::now())) return false;
+  // No 407 and no directory lookup: the client has had its share of challenges.
+  canned_retry_after_ = true;
+  respond(http::status::too_many_requests, "error", "too many unauthenticated requests from this client address",
+          "Too many requests without valid credentials from your address. Please try again shortly.");
+  return true;
 }
 
 char* client_session::relay() {

@@ -1,6 +1,7 @@
 #include "tollgate/proxy/server.hpp"
 
 #include "client_session.hpp"
+#include "flood_sweeper.hpp"
 #include "listener.hpp"
 #include "max_connections.hpp"
 #include "worker.hpp"
@@ -54,6 +55,7 @@ class server::impl {
     const unsigned n = opts_.io_threads != 0 ? opts_.io_threads : std::max(1u, std::thread::hardware_concurrency());
     auto snapshot = std::make_shared<const options>(opts_);
     for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<detail::worker>(shared_, snapshot));
+    sweeper_ = std::make_unique<detail::flood_sweeper>(*workers_[0]);
   }
 
   ~impl() { stop(); }
@@ -82,6 +84,7 @@ class server::impl {
     if (started_) return;
     started_ = true;
     for (auto& w : workers_) w->start_thread();
+    sweeper_->start();
     for (auto& l : listeners_) {
       boost::asio::post(workers_[0]->context(), [l] { l->start(); });
     }
@@ -102,9 +105,11 @@ class server::impl {
       const auto left = shared_.open_connections.load();
       if (left > 0) spdlog::info("proxy: closing {} connection(s) still open after the grace period", left);
     }
+    sweeper_->stop();
     for (auto& w : workers_) w->close_all();
     for (auto& w : workers_) w->release_and_join();
     for (auto& w : workers_) w->abandon_all();
+    sweeper_->flush_all();  // after the last request's record: nothing counted is left out
     listeners_.clear();
   }
 
@@ -144,6 +149,7 @@ class server::impl {
   detail::shared_state shared_;
   std::atomic<std::size_t> next_worker_{0};
   std::vector<std::unique_ptr<detail::worker>> workers_;
+  std::unique_ptr<detail::flood_sweeper> sweeper_;  // on workers_[0]; destroyed before it
   std::vector<std::shared_ptr<detail::listener>> listeners_;
   std::mutex lifecycle_;
   bool started_ = false;

@@ -2,6 +2,7 @@
 #include "buffer_pool.hpp"
 #include "connection_registry.hpp"
 #include "dns_cache.hpp"
+#include "flood_guard.hpp"
 #include "metrics.hpp"
 #include "pipe_pool.hpp"
 #include "tollgate/proxy/server.hpp"
@@ -21,9 +22,11 @@ namespace tollgate::proxy::detail {
 
 /// State every io thread shares: the injected services, metrics, and counters.
 struct shared_state {
-  shared_state(dependencies d, std::size_t max_conn) : deps(d), m(d.registry), max_connections(max_conn) {}
+  shared_state(dependencies d, std::size_t max_conn)
+      : deps(d), m(d.registry), flood(d.registry), max_connections(max_conn) {}
   dependencies deps;
   metrics m;
+  flood_guard flood;  ///< limits on traffic that never authenticated, per client address
   std::atomic<std::size_t> open_connections{0};
   std::atomic<std::size_t> max_connections;
   std::atomic<bool> stopping{false};

@@ -72,7 +72,11 @@ bool header_says(std::string_view head, std::string_view name, std::string_view 
 
 }  // namespace
 
-std::string basic_credentials(const std::string& user) { return "Basic " + base64(user + ":" + user + "-pw"); }
+std::string basic_credentials(const std::string& user, const std::string& password) {
+  return "Basic " + base64(user + ":" + password);
+}
+
+std::string basic_credentials(const std::string& user) { return basic_credentials(user, user + "-pw"); }
 
 http_load::http_load(settings s) : s_(std::move(s)) {
   request_ = "GET " + s_.url + " HTTP/1.1\r\nHost: " + s_.host +

@@ -105,6 +105,26 @@ TEST_F(admission_test, block_mode_says_wait_when_queue_and_spool_are_full) {
   EXPECT_EQ(reopened.opened->head().seq, pushed);
 }
 
+// The queue's record count is no bound on memory when records are large: 100,000 records
+// of 10 KiB would be 1 GB. Its byte bound closes admission after about 1 MiB instead.
+TEST_F(admission_test, large_records_close_admission_at_the_byte_bound) {
+  prometheus::Registry registry;
+  auto o = opts(spool_full_mode::block);
+  o.queue_capacity = 100'000;
+  o.queue_max_bytes = 1 << 20;
+  auto made = pg_audit_sink::create(o, registry);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
+  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  int pushed = 0;
+  EXPECT_EQ(fill(sink, pushed), admission::wait);
+  // About 1 MiB in the spool and 1 MiB in the queue, 10 KiB each.
+  EXPECT_LT(pushed, 400);
+  EXPECT_GE(metric(registry, "tollgate_audit_queue_bytes"), 1 << 20);
+  EXPECT_EQ(sink.health(), audit_health::down);
+  sink.stop();
+  EXPECT_EQ(metric(registry, "tollgate_audit_records_lost_total"), 0);
+}
+
 TEST_F(admission_test, reject_mode_says_reject_when_full) {
   prometheus::Registry registry;
   auto made = pg_audit_sink::create(opts(spool_full_mode::reject), registry);

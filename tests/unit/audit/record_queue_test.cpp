@@ -52,6 +52,40 @@ TEST(record_queue, accepts_past_capacity_and_reports_it) {
   EXPECT_EQ(q.size(), 3u);
 }
 
+// A record with a 16 KiB path and user agent is not "one record" of 100,000: it counts
+// for its size, so a queue of such records reaches its byte bound long before its count.
+TEST(record_queue, large_records_count_for_their_size) {
+  auto large = test::sample_record(1);
+  large.path = "/" + std::string(16 * 1024, 'p');
+  large.user_agent = std::string(16 * 1024, 'u');
+  EXPECT_GT(record_bytes(large), 32u * 1024);
+  EXPECT_LT(record_bytes(test::sample_record(1)), 2u * 1024);
+
+  record_queue q(100'000, 256 * 1024);
+  int pushed = 0;
+  while (!q.at_capacity() && pushed < 100) {
+    q.push(large);
+    ++pushed;
+  }
+  EXPECT_TRUE(q.at_capacity());
+  EXPECT_LE(pushed, 8);  // 256 KiB / (32 KiB and change)
+  EXPECT_GE(q.bytes(), 256u * 1024);
+  EXPECT_TRUE(q.behind());
+}
+
+TEST(record_queue, taking_records_gives_their_bytes_back) {
+  record_queue q(100'000, 1 << 20);
+  for (int i = 0; i < 10; ++i) q.push(test::sample_record(i));
+  const auto full = q.bytes();
+  EXPECT_GT(full, 10 * sizeof(audit_record) - 1);
+  q.take(4, 0s);
+  EXPECT_LT(q.bytes(), full);
+  EXPECT_GT(q.bytes(), 0u);
+  q.take(100, 0s);
+  EXPECT_EQ(q.bytes(), 0u);
+  EXPECT_FALSE(q.at_capacity());
+}
+
 TEST(record_queue, close_refuses_pushes_and_ends_waiting) {
   record_queue q(10);
   q.push(test::sample_record(1));

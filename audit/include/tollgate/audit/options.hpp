@@ -16,6 +16,9 @@ struct options {
   std::string spool_dir = "/var/lib/tollgate/spool";
   std::uint64_t spool_max_bytes = 1ull << 30;
   std::size_t queue_capacity = 100'000;
+  /// Bytes the queued records may hold (record_bytes()); with queue_capacity, whichever
+  /// is reached first closes admission. Large records (16 KiB paths) count for their size.
+  std::uint64_t queue_max_bytes = 128ull << 20;
   std::size_t batch_max = 1000;
   std::size_t writer_connections = 2;     ///< batches copied at once, committed in order
   std::chrono::milliseconds flush_interval{200};

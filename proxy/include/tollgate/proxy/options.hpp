@@ -7,6 +7,19 @@
 
 namespace tollgate::proxy {
 
+/// Limits on traffic that never authenticated, per client address (an IPv6 client by its
+/// /64 prefix): how many 407s it may be answered, how many audit records it may cause
+/// before the rest are counted in aggregate records. Authenticated requests never meet
+/// these limits. Config `proxy.flood.*` and `audit.unauthenticated.*`.
+struct flood_options {
+  std::size_t tracked_clients = 65'536;           ///< client addresses tracked at once; the rest share one entry
+  unsigned challenges_per_second = 20;            ///< 407s per client; past it 429 without asking LDAP; 0 = no limit
+  unsigned challenge_burst = 100;
+  unsigned records_per_second = 20;               ///< records written one by one per client; the rest aggregated
+  unsigned records_burst = 100;
+  std::chrono::milliseconds aggregate_interval{10'000};  ///< one aggregate record per client and kind per interval
+};
+
 /// Everything the proxy listener and its sessions are configured with (config `proxy:`).
 struct options {
   std::vector<std::string> listen{"127.0.0.1:3128"};  ///< "host:port"; IPv6 as "[::1]:3128"
@@ -29,6 +42,7 @@ struct options {
   std::size_t upstream_idle_per_host = 64;
   std::string support_contact;                       ///< shown on the 403 page
   bool store_query = false;                          ///< from audit.store_query: keep the query in audit paths
+  flood_options flood;
 };
 
 }  // namespace tollgate::proxy

@@ -11,6 +11,8 @@ namespace tollgate::testing {
 
 /// "Basic <base64 of user:user-pw>", the fixture directory's password convention.
 std::string basic_credentials(const std::string& user);
+/// "Basic <base64 of user:password>", for any password (a wrong one, say).
+std::string basic_credentials(const std::string& user, const std::string& password);
 
 /// Steady load through a forward proxy for fault tests: `clients` threads, each on
 /// its own keep-alive connection (reopened when the proxy closes it), sending
