@@ -268,7 +268,7 @@ TEST_P(AdversaryPath, OriginServesOnlyWhatThePolicyDecidedOn) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Spellings, AdversaryPath, ::testing::ValuesIn(spellings()),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& p) { return p.param.name; });
 
 // A path rule on a host name holds for every spelling of the name: case, a trailing
 // dot and full-width (IDN) letters fold before the rule is asked. localhost resolves
