@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev
   libpqxx-dev libldap-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev
-  libssl-dev libidn2-dev liburing-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
+  libssl-dev libidn2-dev libunistring-dev liburing-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
   postgresql slapd ldap-utils curl openssl python3 procps wrk prometheus
   systemd prometheus python3-yaml nodejs file
   clang libclang-rt-14-dev llvm lld

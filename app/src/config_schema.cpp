@@ -291,6 +291,7 @@ std::vector<key_spec> build_table() {
   t.push_back(secret_file_key("ldap.bind_password_file", TG_FIELD(ldap.bind_password)));
   t.push_back(string_key("ldap.user_base", TG_FIELD(ldap.user_base), non_empty_printable, true));
   t.push_back(string_key("ldap.user_filter", TG_FIELD(ldap.user_filter), ldap_filter_with("{user}")));
+  t.push_back(string_key("ldap.user_attr", TG_FIELD(ldap.user_attr), non_empty_printable));
   t.push_back(string_key("ldap.group_base", TG_FIELD(ldap.group_base), non_empty_printable, true));
   t.push_back(string_key("ldap.group_filter", TG_FIELD(ldap.group_filter), ldap_filter_with("{dn}", "{user}")));
   t.push_back(string_key("ldap.group_attr", TG_FIELD(ldap.group_attr), non_empty_printable));
@@ -305,6 +306,8 @@ std::vector<key_spec> build_table() {
   t.push_back(integer_key("ldap.max_pending_checks", TG_FIELD(ldap.max_pending_checks), 1, 10'000'000));
   t.push_back(duration_key("ldap.down_retry_interval", TG_FIELD(ldap.down_retry_interval), ms(0), minutes(10)));
   t.push_back(integer_key("ldap.lockout.threshold", TG_FIELD(ldap.lockout_threshold), 0, 1000));
+  t.push_back(integer_key("ldap.lockout.user_threshold", TG_FIELD(ldap.lockout_user_threshold), 0, 1000));
+  t.push_back(integer_key("ldap.lockout.max_entries", TG_FIELD(ldap.lockout_max_entries), 1, 100'000'000));
   t.push_back(duration_key("ldap.lockout.window", TG_FIELD(ldap.lockout_window), sec(1), days(1)));
   t.push_back(duration_key("ldap.lockout.duration", TG_FIELD(ldap.lockout_duration), sec(1), days(1)));
 

@@ -1,5 +1,7 @@
 #include "tollgate/auth/credential_cache.hpp"
 
+#include "tollgate/auth/user_name.hpp"
+
 #include <algorithm>
 #include <mutex>
 
@@ -25,23 +27,33 @@ credential_cache::shard& credential_cache::shard_for(std::string_view user) cons
   return shards_[string_hash{}(user) % opts_.shards];
 }
 
-cache_answer credential_cache::lookup(std::string_view user, const password_digest& digest, steady_time now) const {
-  const shard& s = shard_for(user);
+cache_answer credential_cache::lookup(std::string_view key, const password_digest& digest, steady_time now) const {
+  const shard& s = shard_for(key);
   std::shared_lock lock(s.mutex);
-  const auto it = s.entries.find(user);
+  const auto it = s.entries.find(key);
   if (it == s.entries.end()) return {};
   const entry& e = it->second;
+  auto answer = [&](cache_answer::kind k, bool with_groups) {
+    return cache_answer{k, with_groups ? e.groups : std::vector<std::string>{}, e.user,
+                        e.user_key == key ? std::string() : e.user_key};
+  };
   if (e.has_positive && digest_equal(e.digest, digest)) {
-    if (now < e.expires) return {cache_answer::kind::hit, e.groups};
-    if (now < e.expires + opts_.stale_if_error) return {cache_answer::kind::stale, e.groups};
+    if (now < e.expires) return answer(cache_answer::kind::hit, true);
+    if (now < e.expires + opts_.stale_if_error) return answer(cache_answer::kind::stale, true);
   }
   for (const auto& n : e.negatives)
-    if (now < n.expires && digest_equal(n.digest, digest)) return {cache_answer::kind::negative, {}};
-  return {};
+    if (now < n.expires && digest_equal(n.digest, digest)) return answer(cache_answer::kind::negative, false);
+  return answer(cache_answer::kind::miss, false);
 }
 
-credential_cache::entry& credential_cache::upsert(shard& s, const std::string& user) {
-  auto it = s.entries.find(user);
+void credential_cache::name(entry& e, const std::string& user) {
+  if (user.empty() || user == e.user) return;
+  e.user = user;
+  e.user_key = fold_user_name(user);
+}
+
+credential_cache::entry& credential_cache::upsert(shard& s, const std::string& key) {
+  auto it = s.entries.find(key);
   if (it != s.entries.end()) {
     s.order.splice(s.order.end(), s.order, it->second.order);
     return it->second;
@@ -50,17 +62,18 @@ credential_cache::entry& credential_cache::upsert(shard& s, const std::string& u
     s.entries.erase(s.order.front());
     s.order.pop_front();
   }
-  s.order.push_back(user);
-  entry& e = s.entries[user];
+  s.order.push_back(key);
+  entry& e = s.entries[key];
   e.order = std::prev(s.order.end());
   return e;
 }
 
-void credential_cache::store_positive(const std::string& user, const password_digest& digest,
+void credential_cache::store_positive(const std::string& key, const std::string& user, const password_digest& digest,
                                       std::vector<std::string> groups, steady_time now) {
-  shard& s = shard_for(user);
+  shard& s = shard_for(key);
   std::unique_lock lock(s.mutex);
-  entry& e = upsert(s, user);
+  entry& e = upsert(s, key);
+  name(e, user);
   e.has_positive = true;
   e.digest = digest;
   e.groups = std::move(groups);
@@ -68,10 +81,12 @@ void credential_cache::store_positive(const std::string& user, const password_di
   std::erase_if(e.negatives, [&](const negative_entry& n) { return digest_equal(n.digest, digest) || n.expires <= now; });
 }
 
-void credential_cache::store_negative(const std::string& user, const password_digest& digest, steady_time now) {
-  shard& s = shard_for(user);
+void credential_cache::store_negative(const std::string& key, const std::string& user, const password_digest& digest,
+                                      steady_time now) {
+  shard& s = shard_for(key);
   std::unique_lock lock(s.mutex);
-  entry& e = upsert(s, user);
+  entry& e = upsert(s, key);
+  name(e, user);
   std::erase_if(e.negatives, [&](const negative_entry& n) { return digest_equal(n.digest, digest) || n.expires <= now; });
   if (e.negatives.size() >= max_negatives_per_user) e.negatives.erase(e.negatives.begin());
   e.negatives.push_back({digest, now + opts_.negative_ttl});
@@ -83,13 +98,19 @@ void credential_cache::store_negative(const std::string& user, const password_di
   }
 }
 
-void credential_cache::flush(std::string_view user) {
-  shard& s = shard_for(user);
-  std::unique_lock lock(s.mutex);
-  const auto it = s.entries.find(user);
-  if (it == s.entries.end()) return;
-  s.order.erase(it->second.order);
-  s.entries.erase(it);
+std::vector<std::string> credential_cache::flush(std::string_view key) {
+  std::vector<std::string> other_names;
+  for (std::size_t i = 0; i < opts_.shards; ++i) {
+    shard& s = shards_[i];
+    std::unique_lock lock(s.mutex);
+    std::erase_if(s.entries, [&](const auto& kv) {
+      if (kv.first != key && kv.second.user_key != key) return false;
+      if (!kv.second.user_key.empty() && kv.second.user_key != key) other_names.push_back(kv.second.user_key);
+      s.order.erase(kv.second.order);
+      return true;
+    });
+  }
+  return other_names;
 }
 
 void credential_cache::flush_all() {

@@ -30,6 +30,7 @@ class credentials_category_impl final : public boost::system::error_category {
       case credentials_error::too_long: return "Proxy-Authorization is too long";
       case credentials_error::empty_user: return "empty user name";
       case credentials_error::empty_password: return "empty password";
+      case credentials_error::nul_in_password: return "password contains a NUL byte";
     }
     return "unknown credentials error";
   }
@@ -109,6 +110,10 @@ boost::system::result<credentials> parse_proxy_authorization(std::string_view va
   if (!is_valid_utf8(creds.user) || creds.user.find('\0') != std::string::npos)
     return credentials_error::bad_utf8_user;
   if (creds.password.empty()) return credentials_error::empty_password;
+  if (creds.password.find('\0') != std::string::npos) {
+    OPENSSL_cleanse(creds.password.data(), creds.password.size());
+    return credentials_error::nul_in_password;
+  }
   return creds;
 }
 

@@ -1,6 +1,7 @@
 #include "tollgate/auth/ldap_authenticator.hpp"
 
 #include "ldap_worker_pool.hpp"
+#include "tollgate/auth/user_name.hpp"
 
 #include <boost/asio/post.hpp>
 #include <openssl/crypto.h>
@@ -20,9 +21,10 @@ credential_cache_options cache_options(const ldap_options& o) {
 
 lockout_options lockout_opts(const ldap_options& o) {
   return {.threshold = o.lockout_threshold,
+          .user_threshold = o.lockout_user_threshold,
           .window = o.lockout_window,
           .duration = o.lockout_duration,
-          .max_entries = o.cache_max_entries,
+          .max_entries = o.lockout_max_entries,
           .shards = 16};
 }
 
@@ -44,6 +46,8 @@ auth_result make_result(auth_status status, const std::string& user, std::string
 }
 
 constexpr const char* stale_reason = "directory unavailable; answered from cache";
+constexpr const char* locked_reason = "locked out after repeated failed logins";
+constexpr const char* full_reason = "lockout table full of active locks; no directory check for a name it cannot count";
 
 }  // namespace
 
@@ -77,61 +81,85 @@ auth_result ldap_authenticator::counted(auth_result r) {
   return r;
 }
 
-std::optional<auth_result> ldap_authenticator::answer_from_memory(const credentials& creds,
+bool ldap_authenticator::record_failure(const std::string& lock_key, const boost::asio::ip::address& client,
+                                        steady_time now) {
+  const auto f = lockout_.record_failure(lock_key, client, now);
+  if (f.untracked) metrics_.lockout_full.Increment();
+  return f.locked_now;
+}
+
+std::optional<auth_result> ldap_authenticator::answer_from_memory(const credentials& creds, const std::string& key,
                                                                   const boost::asio::ip::address& client,
                                                                   const password_digest& digest, steady_time now,
                                                                   bool count_miss) {
   // An empty password would be an unauthenticated bind, which directories accept.
-  if (creds.password.empty()) return counted(make_result(auth_status::bad_credentials, creds.user, "empty password"));
-  if (creds.user.empty()) return counted(make_result(auth_status::bad_credentials, creds.user, "empty user name"));
-  if (lockout_.locked(creds.user, client, now))
-    return counted(make_result(auth_status::locked_out, creds.user, "locked out after repeated failed logins"));
+  if (creds.password.empty()) return counted(make_result(auth_status::bad_credentials, key, "empty password"));
+  if (creds.password.find('\0') != std::string::npos)
+    return counted(make_result(auth_status::bad_credentials, key, "password contains a NUL byte"));
+  if (key.empty()) return counted(make_result(auth_status::bad_credentials, key, "empty user name"));
 
-  auto cached = cache_.lookup(creds.user, digest, now);
+  auto cached = cache_.lookup(key, digest, now);
+  // Once the directory has named the entry behind this spelling, that name is who it is:
+  // the answer carries it, and its lockout counts (a spelling folded elsewhere is checked
+  // under both keys).
+  const std::string& who = cached.user.empty() ? key : cached.user;
+  const std::string& lock_key = cached.user_key.empty() ? key : cached.user_key;
+  auto state = lockout_.state(key, client, now);
+  if (!cached.user_key.empty()) state = std::max(state, lockout_.state(lock_key, client, now));
+  if (state == lockout_state::locked) return counted(make_result(auth_status::locked_out, who, locked_reason));
+
   switch (cached.result) {
     case cache_answer::kind::hit:
       metrics_.cache_hit.Increment();
-      lockout_.record_success(creds.user, client);
-      return counted(make_result(auth_status::ok, creds.user, {}, std::move(cached.groups)));
+      lockout_.record_success(lock_key, client);
+      return counted(make_result(auth_status::ok, who, {}, std::move(cached.groups)));
     case cache_answer::kind::negative: {
       metrics_.cache_negative.Increment();
-      const bool now_locked = lockout_.record_failure(creds.user, client, now);
-      return counted(make_result(auth_status::bad_credentials, creds.user,
+      const bool now_locked = record_failure(lock_key, client, now);
+      return counted(make_result(auth_status::bad_credentials, who,
                                  now_locked ? "invalid credentials (cached); now locked out" : "invalid credentials (cached)"));
     }
     case cache_answer::kind::stale:
       if (directory_down(now)) {
         metrics_.cache_hit.Increment();
-        return counted(make_result(auth_status::ok, creds.user, stale_reason, std::move(cached.groups)));
+        return counted(make_result(auth_status::ok, who, stale_reason, std::move(cached.groups)));
       }
       break;
     case cache_answer::kind::miss:
       break;
+  }
+  // Fail closed: a failure for this name could not be counted, so the directory is not
+  // asked (a password the cache knows has passed above).
+  if (state == lockout_state::full) {
+    metrics_.lockout_full.Increment();
+    return counted(make_result(auth_status::locked_out, who, full_reason));
   }
   if (count_miss) metrics_.cache_miss.Increment();
   return std::nullopt;
 }
 
 std::optional<auth_result> ldap_authenticator::lookup(const credentials& creds, const boost::asio::ip::address& client) {
-  if (creds.password.empty()) return answer_from_memory(creds, client, {}, clock_(), true);
-  return answer_from_memory(creds, client, hmac_.digest(creds.password), clock_(), true);
+  const std::string key = fold_user_name(creds.user);
+  if (creds.password.empty()) return answer_from_memory(creds, key, client, {}, clock_(), true);
+  return answer_from_memory(creds, key, client, hmac_.digest(creds.password), clock_(), true);
 }
 
 void ldap_authenticator::verify(credentials creds, boost::asio::ip::address client, boost::asio::any_io_executor ex,
                                 std::function<void(auth_result)> done) {
   const auto now = clock_();
   const auto digest = creds.password.empty() ? password_digest{} : hmac_.digest(creds.password);
+  const std::string user_key = fold_user_name(creds.user);
   auto deliver = [&](auth_result r) {
     boost::asio::post(ex, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
   };
   // Another check may have finished since the caller's lookup(); and verify() must be
   // safe on its own (empty password, lockout) even when lookup() was skipped.
-  if (auto r = answer_from_memory(creds, client, digest, now, false)) return deliver(std::move(*r));
+  if (auto r = answer_from_memory(creds, user_key, client, digest, now, false)) return deliver(std::move(*r));
   if (directory_down(now)) {
-    return deliver(counted(make_result(auth_status::unavailable, creds.user, "directory unreachable")));
+    return deliver(counted(make_result(auth_status::unavailable, user_key, "directory unreachable")));
   }
 
-  auto key = coalesce_key(creds.user, digest);
+  auto key = coalesce_key(user_key, digest);
   {
     std::unique_lock lock(in_flight_mutex_);
     const auto it = in_flight_.find(key);
@@ -142,10 +170,10 @@ void ldap_authenticator::verify(credentials creds, boost::asio::ip::address clie
     // A check of these credentials may have completed since answer_from_memory() above:
     // it stores its answer before it leaves in_flight_, so under this lock the cache
     // tells whether one more directory check is really needed.
-    const auto settled = cache_.lookup(creds.user, digest, now).result;
+    const auto settled = cache_.lookup(user_key, digest, now).result;
     if (settled == cache_answer::kind::hit || settled == cache_answer::kind::negative) {
       lock.unlock();
-      if (auto r = answer_from_memory(creds, client, digest, clock_(), false)) return deliver(std::move(*r));
+      if (auto r = answer_from_memory(creds, user_key, client, digest, clock_(), false)) return deliver(std::move(*r));
       lock.lock();
     }
     auto [entry, first] = in_flight_.try_emplace(key);
@@ -153,73 +181,96 @@ void ldap_authenticator::verify(credentials creds, boost::asio::ip::address clie
     if (!first) return;
   }
 
-  const std::string user = creds.user;  // creds moves into the job, which a full queue drops
-  auto job = [this, key, creds = std::move(creds), digest](directory* dir) mutable {
+  auto job = [this, key, user_key, client, creds = std::move(creds), digest](directory* dir) mutable {
     directory_answer answer;
     if (dir == nullptr) {
       answer.status = directory_status::unreachable;
       answer.reason = "authenticator stopping";
     } else {
+      // The lockout once more, under the entry's own name, before the password is tried:
+      // for a spelling that folded elsewhere, or a lock that came while this check queued.
+      auto seen = lockout_state::open;
+      const bind_gate gate = [&](const std::string& user) {
+        seen = lockout_.state(fold_user_name(user), client, clock_());
+        return seen == lockout_state::open;
+      };
       const auto started = std::chrono::steady_clock::now();
       try {
-        answer = dir->check(creds);
+        answer = dir->check(creds, gate);
       } catch (const std::exception& e) {
-        answer = {directory_status::error, {}, std::string("directory client failed: ") + e.what(), 1};
+        answer = {directory_status::error, {}, std::string("directory client failed: ") + e.what(), 1, {}};
       }
       metrics_.ldap_request_duration.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      if (answer.status == directory_status::not_tried) {
+        if (seen == lockout_state::full) metrics_.lockout_full.Increment();
+        answer.reason = seen == lockout_state::full ? full_reason : locked_reason;
+      }
     }
     OPENSSL_cleanse(creds.password.data(), creds.password.size());
-    complete(key, creds.user, digest, answer);
+    complete(key, user_key, digest, answer);
   };
   if (!pool_->submit(std::move(job))) {
-    complete(key, user, digest, {directory_status::error, {}, "directory check queue full", 0});
+    complete(key, user_key, digest, {directory_status::error, {}, "directory check queue full", 0, {}});
   }
 }
 
-auth_result ldap_authenticator::finish_one(const std::string& user, const password_digest& digest,
+// `who`: the directory's name for the entry (else the typed name's key); `lock_key`: its
+// fold, under which the lockout counts; `user_key`: the typed name's key (the cache's).
+auth_result ldap_authenticator::finish_one(const std::string& who, const std::string& lock_key,
+                                           const std::string& user_key, const password_digest& digest,
                                            const directory_answer& answer, const boost::asio::ip::address& client,
                                            steady_time now) {
   switch (answer.status) {
     case directory_status::ok:
-      lockout_.record_success(user, client);
-      return counted(make_result(auth_status::ok, user, {}, answer.groups));
+      // The gate asked for the first client only; another client may be locked out of
+      // this entry under a spelling of its own.
+      if (lockout_.state(lock_key, client, now) == lockout_state::locked)
+        return counted(make_result(auth_status::locked_out, who, locked_reason));
+      lockout_.record_success(lock_key, client);
+      return counted(make_result(auth_status::ok, who, {}, answer.groups));
     case directory_status::bad_credentials: {
-      const bool now_locked = lockout_.record_failure(user, client, now);
-      return counted(make_result(auth_status::bad_credentials, user,
+      const bool now_locked = record_failure(lock_key, client, now);
+      return counted(make_result(auth_status::bad_credentials, who,
                                  now_locked ? answer.reason + "; now locked out" : answer.reason));
     }
+    case directory_status::not_tried:
+      return counted(make_result(auth_status::locked_out, who, answer.reason));
     case directory_status::unreachable:
     case directory_status::error:
       break;
   }
   // The directory could not answer: a cached user with this password keeps working
   // within stale_if_error; anyone else gets "unavailable" (503), not a password prompt.
-  auto cached = cache_.lookup(user, digest, now);
+  auto cached = cache_.lookup(user_key, digest, now);
   if (cached.result == cache_answer::kind::hit || cached.result == cache_answer::kind::stale)
-    return counted(make_result(auth_status::ok, user, stale_reason, std::move(cached.groups)));
-  return counted(make_result(auth_status::unavailable, user, answer.reason));
+    return counted(make_result(auth_status::ok, cached.user.empty() ? who : cached.user, stale_reason,
+                               std::move(cached.groups)));
+  return counted(make_result(auth_status::unavailable, who, answer.reason));
 }
 
-void ldap_authenticator::complete(const std::string& key, const std::string& user, const password_digest& digest,
+void ldap_authenticator::complete(const std::string& key, const std::string& user_key, const password_digest& digest,
                                   const directory_answer& answer) {
   const auto now = clock_();
   if (answer.errors > 0) metrics_.ldap_errors.Increment(answer.errors);
+  const std::string& who = answer.user.empty() ? user_key : answer.user;
   switch (answer.status) {
     case directory_status::ok:
-      cache_.store_positive(user, digest, answer.groups, now);
+      cache_.store_positive(user_key, who, digest, answer.groups, now);
       down_until_.store(0, std::memory_order_relaxed);
       break;
     case directory_status::bad_credentials:
-      cache_.store_negative(user, digest, now);
+      cache_.store_negative(user_key, answer.user, digest, now);
       down_until_.store(0, std::memory_order_relaxed);
       break;
     case directory_status::unreachable:
       down_until_.store((now + opts_.down_retry_interval).time_since_epoch().count(), std::memory_order_relaxed);
       break;
     case directory_status::error:
+    case directory_status::not_tried:
       break;
   }
+  const std::string lock_key = answer.user.empty() ? user_key : fold_user_name(answer.user);
   std::vector<waiter> waiters;
   {
     std::lock_guard lock(in_flight_mutex_);
@@ -230,7 +281,7 @@ void ldap_authenticator::complete(const std::string& key, const std::string& use
     }
   }
   for (auto& w : waiters) {
-    auto r = finish_one(user, digest, answer, w.client, now);
+    auto r = finish_one(who, lock_key, user_key, digest, answer, w.client, now);
     boost::asio::post(w.ex, [done = std::move(w.done), r = std::move(r)]() mutable { done(std::move(r)); });
   }
 }
@@ -239,10 +290,13 @@ void ldap_authenticator::flush(const std::string& user) {
   if (user.empty()) {
     cache_.flush_all();
     lockout_.clear();
-  } else {
-    cache_.flush(user);
-    lockout_.forget_user(user);
+    return;
   }
+  // Any spelling flushes the person: the key it folds to, and the directory's names for
+  // the entries cached under it.
+  const std::string key = fold_user_name(user);
+  for (const auto& name : cache_.flush(key)) lockout_.forget_user(name);
+  lockout_.forget_user(key);
 }
 
 }  // namespace tollgate::auth

@@ -36,6 +36,7 @@ std::vector<std::string> validate_ldap_options(const ldap_options& o) {
   if (!looks_like_filter(o.user_filter)) problems.emplace_back("ldap.user_filter: not a parenthesised LDAP filter");
   if (o.user_filter.find("{user}") == std::string::npos)
     problems.emplace_back("ldap.user_filter: must contain {user}");
+  if (o.user_attr.empty()) problems.emplace_back("ldap.user_attr: must not be empty");
   if (!o.group_base.empty()) {
     if (!looks_like_filter(o.group_filter)) problems.emplace_back("ldap.group_filter: not a parenthesised LDAP filter");
     if (o.group_filter.find("{dn}") == std::string::npos && o.group_filter.find("{user}") == std::string::npos)
@@ -52,6 +53,7 @@ std::vector<std::string> validate_ldap_options(const ldap_options& o) {
   if (o.lockout_threshold > 0 && o.lockout_window.count() <= 0)
     problems.emplace_back("ldap.lockout_window: must be positive when lockout_threshold is set");
   if (o.lockout_duration.count() < 0) problems.emplace_back("ldap.lockout_duration: must not be negative");
+  if (o.lockout_max_entries == 0) problems.emplace_back("ldap.lockout.max_entries: must be at least 1");
   if (o.max_pending_checks == 0) problems.emplace_back("ldap.max_pending_checks: must be at least 1");
   if (o.down_retry_interval.count() < 0) problems.emplace_back("ldap.down_retry_interval: must not be negative");
   return problems;

@@ -55,24 +55,37 @@ class ldap_directory final : public directory {
  public:
   explicit ldap_directory(const ldap_options& opts) : opts_(opts) {}
 
-  directory_answer check(const credentials& creds) override {
+  directory_answer check(const credentials& creds, const bind_gate& may_bind) override {
     directory_answer a;
     if (creds.password.empty()) return refuse(a, "empty password");
+    // A C string would end at the NUL: never let a server or its back end see a cut password.
+    if (creds.password.find('\0') != std::string::npos) return refuse(a, "password contains a NUL byte");
 
     std::string dn;
     if (!find_user(creds.user, dn, a)) return a;
+    if (may_bind && !may_bind(a.user)) {
+      a.status = directory_status::not_tried;
+      a.reason = "locked out after repeated failed logins";
+      return a;
+    }
     if (!bind_user(dn, creds.password, a)) return a;
-    return with_groups(creds.user, dn, a);
+    return with_groups(group_user(creds.user, dn, a), dn, a);
   }
 
   directory_answer groups_of(const std::string& user) override {
     directory_answer a;
     std::string dn;
     if (!find_user(user, dn, a)) return a;
-    return with_groups(user, dn, a);
+    return with_groups(group_user(user, dn, a), dn, a);
   }
 
  private:
+  // {user} in group_filter: the entry's name rather than the spelling typed (memberUid
+  // matches case-exactly), unless the entry had no user_attr.
+  static std::string group_user(const std::string& typed, const std::string& dn, const directory_answer& a) {
+    return a.user == dn ? typed : a.user;
+  }
+
   // The answer for a user found at `dn`: ok with the groups, or why they could not be read.
   directory_answer& with_groups(const std::string& user, const std::string& dn, directory_answer& a) {
     std::vector<std::string> groups;
@@ -171,13 +184,13 @@ class ldap_directory final : public directory {
     }
   }
 
+  // Finds the one entry `user` names: its DN in `dn`, its name (user_attr) in `a.user`.
   bool find_user(const std::string& user, std::string& dn, directory_answer& a) {
     const std::string filter = expand_filter(opts_.user_filter, user);
     message_ptr res;
     const int rc = on_service(a, [&](LDAP* ld) {
       LDAPMessage* raw = nullptr;
-      char no_attrs[] = "1.1";
-      char* attrs[] = {no_attrs, nullptr};
+      char* attrs[] = {const_cast<char*>(opts_.user_attr.c_str()), nullptr};
       timeval tv = to_timeval(opts_.operation_timeout);
       const int r = ldap_search_ext_s(ld, opts_.user_base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(), attrs, 0,
                                       nullptr, nullptr, &tv, 2, &raw);
@@ -191,12 +204,28 @@ class ldap_directory final : public directory {
     const int count = ldap_count_entries(service_.get(), res.get());
     if (count == 0) return refused(a, "unknown user");
     if (count != 1) return refused(a, "ambiguous user");
-    char* raw_dn = ldap_get_dn(service_.get(), ldap_first_entry(service_.get(), res.get()));
+    LDAPMessage* entry = ldap_first_entry(service_.get(), res.get());
+    char* raw_dn = ldap_get_dn(service_.get(), entry);
     if (raw_dn == nullptr) return fail(a, directory_status::error, "user entry without a DN");
     dn = raw_dn;
     ldap_memfree(raw_dn);
     if (dn.empty()) return refused(a, "user entry with an empty DN");
+    a.user = entry_name(entry, dn);
     return true;
+  }
+
+  // The entry's own name for its user: the lowest user_attr value (so an entry with
+  // several names is one identity, whichever was typed), or the DN when it has none.
+  std::string entry_name(LDAPMessage* entry, const std::string& dn) {
+    std::string name;
+    if (berval** values = ldap_get_values_len(service_.get(), entry, opts_.user_attr.c_str())) {
+      for (berval** v = values; *v != nullptr; ++v) {
+        std::string value((*v)->bv_val, (*v)->bv_len);
+        if (!value.empty() && (name.empty() || value < name)) name = std::move(value);
+      }
+      ldap_value_free_len(values);
+    }
+    return name.empty() ? dn : name;
   }
 
   bool bind_user(const std::string& dn, const std::string& password, directory_answer& a) {

@@ -34,6 +34,12 @@ ldap_metrics::ldap_metrics(prometheus::Registry& registry)
                       .Name("tollgate_ldap_errors_total")
                       .Help("LDAP errors other than refused credentials (unreachable, timeouts, protocol)")
                       .Register(registry)
-                      .Add({})) {}
+                      .Add({})),
+      lockout_full(prometheus::BuildCounter()
+                       .Name("tollgate_auth_lockout_full_total")
+                       .Help("Logins refused without a directory check, or failures left uncounted, because a "
+                             "lockout table was full of active locks")
+                       .Register(registry)
+                       .Add({})) {}
 
 }  // namespace tollgate::auth

@@ -144,9 +144,45 @@ TEST_F(ldap_auth_test, empty_password_never_reaches_the_directory) {
   EXPECT_EQ(check("carol", "").status, auth_status::bad_credentials);
   EXPECT_EQ(verify(*auth_, "carol", "", client).status, auth_status::bad_credentials);
   // The directory itself refuses it too, whoever calls it.
-  EXPECT_EQ(make_ldap_directory(fixture_options(*server_))->check({"carol", ""}).status,
+  EXPECT_EQ(make_ldap_directory(fixture_options(*server_))->check({"carol", ""}, {}).status,
             directory_status::bad_credentials);
   EXPECT_EQ(bind_attempts(*server_, user_dn("carol")), before);
+}
+
+// slapd matches uid case-insensitively, ignoring surrounding spaces: every spelling binds as
+// alice's entry, and the answer names the entry, not the spelling.
+TEST_F(ldap_auth_test, the_directory_names_the_entry_whatever_the_spelling) {
+  auto dir = make_ldap_directory(fixture_options(*server_));
+  for (const std::string s : {"alice", "Alice", "alice ", "ＡＬＩＣＥ", "ALİCE"}) {
+    const auto a = dir->check({s, "alice-pw"}, {});
+    EXPECT_EQ(a.status, directory_status::ok) << s << ": " << a.reason;
+    EXPECT_EQ(a.user, "alice") << s;
+  }
+  const auto wrong = dir->check({"Alice", "wrong"}, {});
+  EXPECT_EQ(wrong.status, directory_status::bad_credentials);
+  EXPECT_EQ(wrong.user, "alice");
+  EXPECT_EQ(check("ALİCE", "alice-pw").who.user, "alice");
+}
+
+TEST_F(ldap_auth_test, the_bind_gate_stops_the_check_before_the_password_is_tried) {
+  const int before = bind_attempts(*server_, user_dn("alice"));
+  std::string asked;
+  const auto a = make_ldap_directory(fixture_options(*server_))->check({"ALİCE", "alice-pw"}, [&](const std::string& u) {
+    asked = u;
+    return false;
+  });
+  EXPECT_EQ(a.status, directory_status::not_tried);
+  EXPECT_EQ(asked, "alice");
+  EXPECT_EQ(bind_attempts(*server_, user_dn("alice")), before);
+}
+
+TEST_F(ldap_auth_test, a_password_with_a_nul_never_reaches_the_directory) {
+  const int before = bind_attempts(*server_, user_dn("alice"));
+  const std::string pw("alice-pw\0x", 10);
+  EXPECT_EQ(check("alice", pw).status, auth_status::bad_credentials);
+  EXPECT_EQ(make_ldap_directory(fixture_options(*server_))->check({"alice", pw}, {}).status,
+            directory_status::bad_credentials);
+  EXPECT_EQ(bind_attempts(*server_, user_dn("alice")), before);
 }
 
 TEST_F(ldap_auth_test, filter_metacharacters_neither_match_nor_crash) {

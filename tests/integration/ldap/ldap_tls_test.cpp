@@ -137,13 +137,13 @@ std::string ldap_tls_test::error_;
 }  // namespace
 
 TEST_F(ldap_tls_test, ldaps_with_the_right_ca_works) {
-  const auto a = make_ldap_directory(options(server_->tls_uri(), false, server_->ca_file()))->check({"alice", "alice-pw"});
+  const auto a = make_ldap_directory(options(server_->tls_uri(), false, server_->ca_file()))->check({"alice", "alice-pw"}, {});
   EXPECT_EQ(a.status, directory_status::ok) << a.reason;
   EXPECT_FALSE(a.groups.empty());
 }
 
 TEST_F(ldap_tls_test, start_tls_with_the_right_ca_works) {
-  const auto a = make_ldap_directory(options(server_->plain_uri(), true, server_->ca_file()))->check({"bob", "bob-pw"});
+  const auto a = make_ldap_directory(options(server_->plain_uri(), true, server_->ca_file()))->check({"bob", "bob-pw"}, {});
   EXPECT_EQ(a.status, directory_status::ok) << a.reason;
   // slapd logs the StartTLS extended operation on that connection.
   EXPECT_NE(read_file(server_->dir->file("slapd.log")).find("EXT oid=1.3.6.1.4.1.1466.20037"), std::string::npos);
@@ -151,12 +151,12 @@ TEST_F(ldap_tls_test, start_tls_with_the_right_ca_works) {
 
 TEST_F(ldap_tls_test, ldaps_with_another_ca_is_refused) {
   const auto a =
-      make_ldap_directory(options(server_->tls_uri(), false, server_->other_ca_file()))->check({"alice", "alice-pw"});
+      make_ldap_directory(options(server_->tls_uri(), false, server_->other_ca_file()))->check({"alice", "alice-pw"}, {});
   EXPECT_EQ(a.status, directory_status::unreachable) << a.reason;
 }
 
 TEST_F(ldap_tls_test, start_tls_with_another_ca_is_refused) {
   const auto a =
-      make_ldap_directory(options(server_->plain_uri(), true, server_->other_ca_file()))->check({"alice", "alice-pw"});
+      make_ldap_directory(options(server_->plain_uri(), true, server_->other_ca_file()))->check({"alice", "alice-pw"}, {});
   EXPECT_EQ(a.status, directory_status::unreachable) << a.reason;
 }

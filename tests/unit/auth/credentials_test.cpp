@@ -78,6 +78,12 @@ TEST(credentials, empty_password_is_refused) {
   EXPECT_EQ(error_of("Basic " + b64("alice:")), credentials_error::empty_password);
 }
 
+TEST(credentials, password_with_a_nul_is_refused) {
+  EXPECT_EQ(error_of("Basic " + b64(std::string("alice:pw\0rest", 14))), credentials_error::nul_in_password);
+  EXPECT_EQ(error_of("Basic " + b64(std::string("alice:\0", 7))), credentials_error::nul_in_password);
+  EXPECT_EQ(make_error_code(credentials_error::nul_in_password).message(), "password contains a NUL byte");
+}
+
 TEST(credentials, non_utf8_user) {
   EXPECT_EQ(error_of("Basic " + b64("\xff\xfe:pw")), credentials_error::bad_utf8_user);
   EXPECT_EQ(error_of("Basic " + b64("a\xc3:pw")), credentials_error::bad_utf8_user);          // truncated

@@ -21,7 +21,9 @@ struct fake_directory_state {
   bool down = false;
   bool hold = false;    // while true, check() waits (to make calls overlap)
   int waiting = 0;      // checks currently held
+  std::map<std::string, std::string> aliases;  // spelling -> user, as a case-insensitive directory matches
   std::atomic<int> checks{0};
+  std::atomic<int> binds{0};  // checks that reached the bind (the gate let them)
 
   void add(const std::string& user, const std::string& password, std::vector<std::string> groups) {
     std::lock_guard lock(mutex);
@@ -47,26 +49,43 @@ struct fake_directory_state {
 class fake_directory final : public directory {
  public:
   explicit fake_directory(std::shared_ptr<fake_directory_state> s) : state_(std::move(s)) {}
-  directory_answer check(const credentials& creds) override {
+  directory_answer check(const credentials& creds, const bind_gate& may_bind) override {
     ++state_->checks;
     std::unique_lock lock(state_->mutex);
     ++state_->waiting;
     state_->cv.notify_all();
     state_->cv.wait(lock, [&] { return !state_->hold; });
     --state_->waiting;
-    if (state_->down) return {directory_status::unreachable, {}, "directory unreachable (fake)", 1};
-    const auto it = state_->users.find(creds.user);
-    if (it == state_->users.end()) return {directory_status::bad_credentials, {}, "unknown user", 0};
-    if (it->second.first != creds.password) return {directory_status::bad_credentials, {}, "invalid credentials", 0};
-    return {directory_status::ok, it->second.second, {}, 0};
+    if (state_->down) return {directory_status::unreachable, {}, "directory unreachable (fake)", 1, {}};
+    const auto it = find(creds.user);
+    if (it == state_->users.end()) return {directory_status::bad_credentials, {}, "unknown user", 0, {}};
+    if (may_bind) {
+      lock.unlock();  // the gate takes the authenticator's locks
+      const bool go = may_bind(it->first);
+      lock.lock();
+      if (!go) return {directory_status::not_tried, {}, "stopped before the bind", 0, it->first};
+    }
+    ++state_->binds;
+    if (it->second.first != creds.password)
+      return {directory_status::bad_credentials, {}, "invalid credentials", 0, it->first};
+    return {directory_status::ok, it->second.second, {}, 0, it->first};
   }
   directory_answer groups_of(const std::string& user) override {
     std::lock_guard lock(state_->mutex);
-    if (state_->down) return {directory_status::unreachable, {}, "directory unreachable (fake)", 1};
-    const auto it = state_->users.find(user);
-    if (it == state_->users.end()) return {directory_status::bad_credentials, {}, "unknown user", 0};
-    return {directory_status::ok, it->second.second, {}, 0};
+    if (state_->down) return {directory_status::unreachable, {}, "directory unreachable (fake)", 1, {}};
+    const auto it = find(user);
+    if (it == state_->users.end()) return {directory_status::bad_credentials, {}, "unknown user", 0, {}};
+    return {directory_status::ok, it->second.second, {}, 0, it->first};
   }
+
+ private:
+  // As slapd matches uid (caseIgnoreMatch): any spelling in `aliases` finds the entry.
+  decltype(fake_directory_state::users)::iterator find(const std::string& typed) {
+    const auto alias = state_->aliases.find(typed);
+    return state_->users.find(alias == state_->aliases.end() ? typed : alias->second);
+  }
+
+ public:
 
  private:
   std::shared_ptr<fake_directory_state> state_;

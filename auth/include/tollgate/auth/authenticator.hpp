@@ -15,13 +15,15 @@ namespace tollgate::auth {
 enum class auth_status {
   ok,               ///< identity is valid
   bad_credentials,  ///< wrong password, unknown or ambiguous user, empty password (answer 407)
-  locked_out,       ///< too many failures for this user and client (answer 407, no LDAP call)
+  locked_out,       ///< too many failures for this user, from this client or from all (answer 407, no bind)
   unavailable,      ///< the directory cannot be reached and nothing cached applies (answer 503)
 };
 
 struct auth_result {
   auth_status status = auth_status::bad_credentials;
-  tollgate::identity who;  ///< user always set; groups only when ok
+  /// user always set: the directory's name for the entry (`ldap.user_attr`) once it has
+  /// said it, else the name as typed folded (fold_user_name); groups only when ok.
+  tollgate::identity who;
   std::string reason;      ///< short, for the audit record's `error` (never contains the password)
 };
 
@@ -44,7 +46,8 @@ class authenticator {
                       boost::asio::any_io_executor ex,
                       std::function<void(auth_result)> done) = 0;
 
-  /// Forgets cached entries: one user's, or everyone's when `user` is empty.
+  /// Forgets cached entries: one user's (any spelling of the name), or everyone's when
+  /// `user` is empty.
   virtual void flush(const std::string& user) = 0;
 };
 

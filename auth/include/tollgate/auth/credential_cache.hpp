@@ -33,26 +33,41 @@ struct cache_answer {
   };
   kind result = kind::miss;
   std::vector<std::string> groups;  ///< for hit and stale
+  std::string user;                 ///< the directory's name for the entry, when it has said it
+  std::string user_key;             ///< fold_user_name(user), only when it differs from the key looked up
 };
 
 /// Remembers directory answers per user: for a positive entry the password's digest, the
-/// groups and the expiry; for negative entries only digests of refused passwords. Never the
-/// password itself. Thread-safe; lookups take a shared lock on one shard.
-/// Time is passed in, so tests drive it without sleeping.
+/// groups and the expiry; for negative entries only digests of refused passwords; and the
+/// directory's own name for the user's entry. Never the password itself. Thread-safe;
+/// lookups take a shared lock on one shard. Time is passed in, so tests drive it without
+/// sleeping.
+///
+/// `key` is fold_user_name() of the name as typed, so its spellings share one entry. A hit
+/// needs the password's digest to match, and answers with the name the directory gave
+/// (`user`), never the key: a key that two directory entries fold to answers only for the
+/// password the directory accepted.
 class credential_cache {
  public:
   explicit credential_cache(const credential_cache_options& opts);
 
-  cache_answer lookup(std::string_view user, const password_digest& digest, steady_time now) const;
+  cache_answer lookup(std::string_view key, const password_digest& digest, steady_time now) const;
 
-  /// The directory accepted this password: replaces the user's positive entry (a changed
-  /// password retires the old one) and drops a negative entry for the same digest.
-  void store_positive(const std::string& user, const password_digest& digest, std::vector<std::string> groups,
+  /// The directory accepted this password for the entry it calls `user`: replaces the
+  /// key's positive entry (a changed password retires the old one) and drops a negative
+  /// entry for the same digest.
+  void store_positive(const std::string& key, const std::string& user, const password_digest& digest,
+                      std::vector<std::string> groups, steady_time now);
+  /// The directory refused this password; `user` is its name for the entry, empty when it
+  /// found none.
+  void store_negative(const std::string& key, const std::string& user, const password_digest& digest,
                       steady_time now);
-  /// The directory refused this password.
-  void store_negative(const std::string& user, const password_digest& digest, steady_time now);
 
-  void flush(std::string_view user);
+  /// Forgets the entry under `key` and every entry the directory named with that key's
+  /// spelling (`Alice` forgets what `ALİCE` and `alice ` stored for alice). Scans every
+  /// shard: for administrators, not the request path. Returns the folded directory names
+  /// of the entries it forgot that differ from `key` (so their lockouts can go too).
+  std::vector<std::string> flush(std::string_view key);
   void flush_all();
   std::size_t size() const;
 
@@ -67,6 +82,8 @@ class credential_cache {
     std::vector<std::string> groups;
     steady_time expires{};
     std::vector<negative_entry> negatives;
+    std::string user;      // the directory's name for the entry; empty until it said
+    std::string user_key;  // fold_user_name(user)
     std::list<std::string>::iterator order;  // position in shard::order
   };
   struct string_hash {
@@ -80,7 +97,8 @@ class credential_cache {
   };
 
   shard& shard_for(std::string_view user) const;
-  entry& upsert(shard& s, const std::string& user);  // caller holds the shard's lock
+  entry& upsert(shard& s, const std::string& key);  // caller holds the shard's lock
+  static void name(entry& e, const std::string& user);
 
   credential_cache_options opts_;
   std::size_t per_shard_max_;

@@ -23,6 +23,7 @@ enum class credentials_error {
   too_long,
   empty_user,
   empty_password,     ///< refused before LDAP is asked: an empty-password bind is unauthenticated
+  nul_in_password,    ///< refused before LDAP is asked: a C string along the way would cut it short
 };
 
 const boost::system::error_category& credentials_category() noexcept;

@@ -60,12 +60,15 @@ class ldap_authenticator final : public authenticator {
     std::function<void(auth_result)> done;
   };
 
-  std::optional<auth_result> answer_from_memory(const credentials& creds, const boost::asio::ip::address& client,
-                                                const password_digest& digest, steady_time now, bool count_miss);
-  auth_result finish_one(const std::string& user, const password_digest& digest, const directory_answer& answer,
+  std::optional<auth_result> answer_from_memory(const credentials& creds, const std::string& key,
+                                                const boost::asio::ip::address& client, const password_digest& digest,
+                                                steady_time now, bool count_miss);
+  auth_result finish_one(const std::string& who, const std::string& lock_key, const std::string& user_key,
+                         const password_digest& digest, const directory_answer& answer,
                          const boost::asio::ip::address& client, steady_time now);
-  void complete(const std::string& key, const std::string& user, const password_digest& digest,
+  void complete(const std::string& key, const std::string& user_key, const password_digest& digest,
                 const directory_answer& answer);
+  bool record_failure(const std::string& lock_key, const boost::asio::ip::address& client, steady_time now);
   bool directory_down(steady_time now) const;
   auth_result counted(auth_result r);
 
@@ -78,7 +81,7 @@ class ldap_authenticator final : public authenticator {
   std::atomic<std::int64_t> down_until_{0};  // clock ticks; directory skipped until then
 
   std::mutex in_flight_mutex_;
-  std::unordered_map<std::string, std::vector<waiter>> in_flight_;  // key: user \0 digest
+  std::unordered_map<std::string, std::vector<waiter>> in_flight_;  // key: folded user \0 digest
 
   std::unique_ptr<ldap_worker_pool> pool_;  // last: its threads use everything above
 };

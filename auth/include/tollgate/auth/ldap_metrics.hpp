@@ -19,6 +19,7 @@ struct ldap_metrics {
   prometheus::Counter& cache_negative;         ///< tollgate_auth_cache_total{result="negative"}
   prometheus::Histogram& ldap_request_duration;  ///< tollgate_ldap_request_duration_seconds, one directory check
   prometheus::Counter& ldap_errors;            ///< tollgate_ldap_errors_total
+  prometheus::Counter& lockout_full;           ///< tollgate_auth_lockout_full_total
 };
 
 }  // namespace tollgate::auth

@@ -15,6 +15,7 @@ struct ldap_options {
   std::string bind_password;                            ///< from bind_password_file or ${ENV}; never logged
   std::string user_base;
   std::string user_filter = "(uid={user})";
+  std::string user_attr = "uid";                        ///< the entry's attribute that names the user: the identity
   std::string group_base;
   std::string group_filter = "(member={dn})";
   std::string group_attr = "cn";
@@ -27,6 +28,8 @@ struct ldap_options {
   std::chrono::milliseconds stale_if_error{3'600'000};  ///< cached users keep working this long while LDAP is down
   std::size_t cache_max_entries = 100'000;
   unsigned lockout_threshold = 10;                      ///< failures per (user, client) within the window
+  unsigned lockout_user_threshold = 30;                 ///< failures per user from all clients within the window
+  std::size_t lockout_max_entries = 100'000;            ///< counters kept per lockout table (pairs, users)
   std::chrono::milliseconds lockout_window{300'000};
   std::chrono::milliseconds lockout_duration{900'000};
   std::size_t max_pending_checks = 4'096;               ///< directory checks queued for the workers; past it: unavailable

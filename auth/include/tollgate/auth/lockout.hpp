@@ -5,66 +5,74 @@
 
 #include <chrono>
 #include <cstddef>
-#include <list>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
 
 namespace tollgate::auth {
 
+namespace detail {
+class lockout_table;
+}
+
 struct lockout_options {
-  unsigned threshold = 10;                       ///< failures within `window` that lock; 0 = never lock
+  unsigned threshold = 10;                       ///< failures per (user, client) within `window` that lock the pair; 0 = off
+  unsigned user_threshold = 30;                  ///< failures per user from all clients within `window` that lock the user; 0 = off
   std::chrono::milliseconds window{300'000};
-  std::chrono::milliseconds duration{900'000};   ///< how long a locked pair stays locked
-  std::size_t max_entries = 100'000;             ///< pairs tracked; the least recently failed go first
+  std::chrono::milliseconds duration{900'000};   ///< how long a lock lasts
+  std::size_t max_entries = 100'000;             ///< counters kept in each table (pairs, users)
   std::size_t shards = 16;
 };
 
-/// Counts failed logins per (user, client address) in a sliding window. When a pair has
-/// failed `threshold` times within `window`, it is locked for `duration`: further attempts
-/// are refused without asking the directory. User names are compared ASCII
-/// case-insensitively, as directories usually match uid, so `Alice` and `ALICE` share a count.
-/// Thread-safe; time is passed in.
+/// What the lockout says about a login before the directory is asked. Ordered: of two
+/// answers for one login, the greater stands (std::max).
+enum class lockout_state {
+  open,    ///< go ahead
+  full,    ///< nothing is counted for this name and there is no room to count it: every
+           ///< slot holds an active lock. Refuse a directory check (fail closed); a
+           ///< password the credential cache already knows may still pass.
+  locked,  ///< the pair or the user is locked: refuse without asking the directory
+};
+
+/// Counts failed logins in sliding windows, twice: per (user, client address), which stops
+/// one client guessing, and per user over every client, which stops password spraying
+/// from many addresses. Either count reaching its threshold locks for `duration`: further
+/// attempts are refused without asking the directory. A success clears its pair's count,
+/// not the user's (a spray must not be reset by the victim logging in).
+///
+/// `user` is a key from fold_user_name(): the caller folds, so variants share one count.
+/// Bounded (see detail::lockout_table): active locks are never evicted to make room;
+/// a table full of them refuses new names (`full`). Thread-safe; time is passed in.
 class lockout_tracker {
  public:
-  explicit lockout_tracker(const lockout_options& opts);
+  struct failure_outcome {
+    bool locked_now = false;  ///< this failure locked the pair or the user
+    bool untracked = false;   ///< a table had no room to count it
+  };
 
-  bool locked(std::string_view user, const boost::asio::ip::address& client, steady_time now) const;
-  /// Returns true when this failure locks the pair.
-  bool record_failure(std::string_view user, const boost::asio::ip::address& client, steady_time now);
+  explicit lockout_tracker(const lockout_options& opts);
+  ~lockout_tracker();
+  lockout_tracker(const lockout_tracker&) = delete;
+  lockout_tracker& operator=(const lockout_tracker&) = delete;
+
+  lockout_state state(std::string_view user, const boost::asio::ip::address& client, steady_time now) const;
+  bool locked(std::string_view user, const boost::asio::ip::address& client, steady_time now) const {
+    return state(user, client, now) == lockout_state::locked;
+  }
+  failure_outcome record_failure(std::string_view user, const boost::asio::ip::address& client, steady_time now);
   /// A successful login clears the pair's failures.
   void record_success(std::string_view user, const boost::asio::ip::address& client);
-  /// Unlocks every pair of one user (admin flush).
+  /// Unlocks the user and every pair of that user (admin flush).
   void forget_user(std::string_view user);
   void clear();
-  std::size_t size() const;
+  std::size_t pairs_tracked() const;
+  std::size_t users_tracked() const;
 
  private:
-  struct entry {
-    std::vector<steady_time> failures;  // within the window, oldest first, at most threshold
-    steady_time locked_until{};
-    std::list<std::string>::iterator order;
-  };
-  struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  struct shard {
-    mutable std::shared_mutex mutex;
-    std::unordered_map<std::string, entry, string_hash, std::equal_to<>> entries;
-    std::list<std::string> order;  // least recently failed first
-  };
+  static std::string pair_key(std::string_view user, const boost::asio::ip::address& client);
 
-  static std::string fold_user(std::string_view user);
-  static std::string make_key(std::string_view user, const boost::asio::ip::address& client);
-  shard& shard_for(std::string_view folded_user) const;
-
-  lockout_options opts_;
-  std::size_t per_shard_max_;
-  std::unique_ptr<shard[]> shards_;
+  std::unique_ptr<detail::lockout_table> pairs_;  // key: user \0 address; sharded by user
+  std::unique_ptr<detail::lockout_table> users_;  // key: user
 };
 
 }  // namespace tollgate::auth
