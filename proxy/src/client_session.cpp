@@ -201,6 +201,7 @@ void client_session::on_head(std::size_t head_len) {
   rec_.bytes_up = head_len;
   retried_ = false;
   response_started_ = false;
+  response_head_sent_ = false;
   request_prepared_ = false;
   upstream_keep_alive_ = false;
   decision_ = {};
@@ -308,6 +309,10 @@ bool client_session::parse_target() {
     if (he != target_error::none) return bad("malformed Host header");
     auto hh = tollgate::normalise_host(hw.host);
     if (!hh || hh->name != host->name || hw.port != where.port) return bad("Host header does not match the request target");
+  } else if (req.version() >= 11) {
+    // RFC 9112 section 3.2, CONNECT included. An HTTP/1.0 request may omit it: its
+    // target names the destination, and old tunnelling clients send none.
+    return bad("missing Host header");
   }
 
   facts_ = {};

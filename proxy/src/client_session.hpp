@@ -73,14 +73,21 @@ class client_session final : public tracked_connection, public std::enable_share
   void on_connect(boost::system::error_code ec);
 
   // Plain HTTP (client_session_forward.cpp)
-  void prepare_request();
+  bool prepare_request();
   void send_request();
   void relay_request_body();
   void on_request_body(boost::system::error_code ec);
   void write_request();
   void on_request_written(boost::system::error_code ec);
   void read_response();
-  void on_response_header(boost::system::error_code ec);
+  void read_response_head();
+  void on_response_head_bytes(boost::system::error_code ec, std::size_t n);
+  void parse_response_head(std::size_t head_len);
+  void on_response_header();
+  void refuse_response(std::string_view why);
+  void give_up_upstream(bool timeout, const std::string& why);
+  void keep_upstream();
+  std::unique_ptr<upstream_connection> take_upstream(const std::string& key);
   void relay_response_body();
   void on_response_body(boost::system::error_code ec);
   void write_response();
@@ -131,6 +138,10 @@ class client_session final : public tracked_connection, public std::enable_share
   std::optional<boost::beast::http::response_serializer<boost::beast::http::buffer_body>> res_sr_;
   boost::beast::http::response<boost::beast::http::string_body> canned_;
   std::unique_ptr<upstream_connection> up_;
+  // An upstream connection that carried NTLM/Negotiate: reused only by this client
+  // connection and the same user, never pooled (client_session_forward.cpp).
+  std::unique_ptr<upstream_connection> pinned_;
+  std::string pinned_user_;
   audit::audit_record rec_;
   bool record_pending_ = false;
   clock::time_point started_{};
@@ -143,13 +154,17 @@ class client_session final : public tracked_connection, public std::enable_share
   std::string destination_text_;
   std::size_t head_bytes_ = 0;
   std::vector<const void*> head_fields_;  // a chunked request's upstream header fields, not its trailers
+  std::vector<const void*> res_head_fields_;  // the same for a chunked response
+  head_scanner res_scanner_;                  // the response head, byte by byte, before Beast parses it
   unsigned client_version_ = 11;
   bool client_keep_alive_ = true;
   bool is_head_ = false;
   bool expect_continue_ = false;
   bool retried_ = false;
   bool upstream_keep_alive_ = false;
-  bool response_started_ = false;
+  bool response_started_ = false;  // a response head came from the origin (or we answered)
+  bool response_head_sent_ = false;  // the final response head went to the client: too late for a 502
+  bool connection_auth_ = false;     // the request carries Authorization: NTLM / Negotiate
   bool request_prepared_ = false;
   bool request_sent_ = false;  // the whole request (head and body) reached the origin
   bool canned_retry_after_ = false;  // the next answer of our own says Retry-After

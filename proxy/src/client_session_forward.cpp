@@ -3,6 +3,7 @@
 #include "client_session.hpp"
 
 #include "header_hygiene.hpp"
+#include "message_framing.hpp"
 #include "worker.hpp"
 
 #include <boost/asio/write.hpp>
@@ -24,9 +25,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
-constexpr std::uint32_t max_response_head = 64 * 1024;
-
-bool is_no_body_status(unsigned code) { return (code >= 100 && code < 200) || code == 204 || code == 304; }
 
 void append_fields(const http::fields& h, std::string& out) {
   for (const auto& f : h) {
@@ -83,9 +81,10 @@ bool is_stale_reuse_error(const error_code& ec) {
 
 }  // namespace
 
-// Turns the client's request head into the upstream one, once per request.
-void client_session::prepare_request() {
-  if (request_prepared_) return;
+// Turns the client's request head into the upstream one, once per request. False when
+// the framing fields could not be made to say what the parser read (never expected).
+bool client_session::prepare_request() {
+  if (request_prepared_) return true;
   request_prepared_ = true;
   auto& req = req_p_->get();
   if (auto e = req.find(http::field::expect); e != req.end() && beast::iequals(e->value(), "100-continue")) {
@@ -100,19 +99,34 @@ void client_session::prepare_request() {
   req.target(target_);
   req.version(11);
   req.set(http::field::host, host_header_);
-  // One Content-Length with the number the body is framed by ("3, 3" or a repeated
-  // field is accepted from the client, but not passed on for the origin to read).
-  if (const auto length = req_p_->content_length()) req.content_length(*length);
+  // Exactly "Transfer-Encoding: chunked" or one Content-Length with the number the body
+  // is framed by ("3, 3", a repeated field or "CHUNKED" is accepted from the client, but
+  // not passed on for the origin to read its own way).
+  const body_framing framing = framing_read_by(*req_p_);
+  set_framing(req, framing);
   append_via(req, opts_->via);
   if (opts_->x_forwarded_for) append_forwarded_for(req, client_ip_);
   head_fields_.clear();
   if (req_p_->chunked()) {
     for (const auto& field : req) head_fields_.push_back(&field);
   }
+  // NTLM and Negotiate authenticate the connection: it must never serve another user.
+  const auto authorization = req.find(http::field::authorization);
+  connection_auth_ = authorization != req.end() && is_connection_auth(authorization->value());
+  // Beast's serializer frames the body by its own reading of the fields (message::chunked):
+  // it must agree with the parser's, or the origin would be sent a body framed two ways.
+  return req.chunked() == framing.chunked && framing_agrees(req, framing);
 }
 
 void client_session::send_request() {
-  prepare_request();
+  if (!prepare_request()) {
+    up_.reset();
+    client_keep_alive_ = false;
+    respond(http::status::bad_request, "error", "request framing could not be rewritten",
+            "Malformed request: ambiguous message framing.");
+    return;
+  }
+  if (connection_auth_) up_->pinned = true;
   if (req_p_->is_done()) {
     // No body (the common GET): the head goes out as one buffer, no serializer needed.
     serialize_head(req_p_->get(), head_text_);
@@ -222,27 +236,18 @@ void client_session::on_request_written(error_code ec) {
   read_response();
 }
 
-void client_session::read_response() {
-  res_p_.emplace();
-  res_p_->header_limit(max_response_head);
-  res_p_->body_limit(boost::none);
-  if (is_head_) res_p_->skip(true);
-  up_->stream.expires_after(opts_->idle_timeout);
-  http::async_read_header(up_->stream, up_->buffer, *res_p_,
-                          [self = shared_from_this()](error_code ec, std::size_t) { self->on_response_header(ec); });
-}
-
 void client_session::upstream_failed(error_code ec, std::string_view during) {
   // A pooled connection the origin closed meanwhile: try once more on a fresh one,
   // when the request can be sent again (no body streamed yet).
+  // Only an idempotent method is sent twice (RFC 9110 section 9.2.2): the origin may
+  // have acted on a POST before the connection broke.
   if (up_ && up_->reused && !retried_ && !response_started_ && req_p_->is_done() &&
-      rec_.bytes_up == head_bytes_ && is_stale_reuse_error(ec)) {
+      rec_.bytes_up == head_bytes_ && is_stale_reuse_error(ec) && is_idempotent(req_p_->get().method())) {
     retried_ = true;
     up_.reset();
     connect();
     return;
   }
-  up_.reset();
   const bool timeout = ec == beast::error::timeout;
   if (timeout) {
     shared_.m.upstream_timeout.Increment();
@@ -252,8 +257,19 @@ void client_session::upstream_failed(error_code ec, std::string_view during) {
   } else {
     shared_.m.upstream_bad_response.Increment();
   }
-  const std::string why = "upstream error while " + std::string(during) + ": " + ec.message();
-  if (response_started_) {
+  give_up_upstream(timeout, "upstream error while " + std::string(during) + ": " + ec.message());
+}
+
+// The origin sent something this proxy does not pass on (checked before any byte of
+// the response went to the client): 502, and the connection to it is closed.
+void client_session::refuse_response(std::string_view why) {
+  shared_.m.upstream_bad_response.Increment();
+  give_up_upstream(false, "bad response from the destination: " + std::string(why));
+}
+
+void client_session::give_up_upstream(bool timeout, const std::string& why) {
+  up_.reset();
+  if (response_head_sent_) {
     // Part of the response is already with the client: all we can do is cut it short.
     finish_request(res_p_ ? res_p_->get().result_int() : 0, "allow", why);
     close_everything();
@@ -265,82 +281,6 @@ void client_session::upstream_failed(error_code ec, std::string_view during) {
   } else {
     respond(http::status::bad_gateway, "error", why, "The destination closed the connection or sent a bad response.");
   }
-}
-
-void client_session::on_response_header(error_code ec) {
-  if (closing_) return;
-  if (ec) {
-    upstream_failed(ec, "reading the response head");
-    return;
-  }
-  auto& res = res_p_->get();
-  const unsigned code = res.result_int();
-  if (code == 101) {
-    upstream_failed(http::error::bad_version, "reading the response head (unrequested upgrade)");
-    return;
-  }
-  if (code >= 100 && code < 200) {
-    // Interim response: pass it on to HTTP/1.1 clients (RFC 9110 15.2), then read on.
-    if (client_version_ < 11) {
-      read_response();
-      return;
-    }
-    auto text = std::make_shared<std::string>("HTTP/1.1 " + std::to_string(code) + " " +
-                                              std::string(res.reason()) + "\r\n\r\n");
-    client_.expires_after(opts_->idle_timeout);
-    boost::asio::async_write(client_, boost::asio::buffer(*text),
-                             [self = shared_from_this(), text](error_code wec, std::size_t n) {
-                               if (self->closing_) return;
-                               self->add_down(n);
-                               self->rec_.bytes_down += n;
-                               if (wec) {
-                                 self->finish_request(0, "error", "client went away: " + wec.message());
-                                 self->close_everything();
-                                 return;
-                               }
-                               self->read_response();
-                             });
-    return;
-  }
-
-  upstream_keep_alive_ = res_p_->keep_alive();
-  const bool no_body = is_head_ || is_no_body_status(code);
-  const bool delimited = no_body || res_p_->chunked() || res_p_->content_length().has_value();
-  bool keep = client_keep_alive_ && req_p_->is_done() && !shared_.stopping.load(std::memory_order_relaxed);
-  strip_hop_by_hop(res);
-  append_via(res, opts_->via);
-  if (!delimited) {
-    upstream_keep_alive_ = false;  // the body ends when the origin closes
-    if (client_version_ >= 11) {
-      res.chunked(true);  // keep the client connection: re-frame as chunked
-    } else {
-      keep = false;
-    }
-  } else if (client_version_ < 11 && res_p_->chunked() && !no_body) {
-    res.chunked(false);  // HTTP/1.0 clients cannot read chunked: close-delimit instead
-    keep = false;
-  }
-  res.version(11);
-  res.keep_alive(keep);
-  if (keep && client_version_ < 11) res.set(http::field::connection, "keep-alive");
-  client_keep_alive_ = keep;
-  rec_.status = static_cast<int>(code);
-  response_started_ = true;
-  raw_mode_ = false;
-  if (!no_body && res_p_->content_length() && !res.chunked()) {
-    start_raw_response();
-    return;
-  }
-  res_sr_.emplace(res);
-  if (no_body) {
-    client_.expires_after(opts_->idle_timeout);
-    http::async_write_header(client_, *res_sr_,
-                             [self = shared_from_this()](error_code wec, std::size_t n) {
-                               self->on_response_written(wec, n);
-                             });
-    return;
-  }
-  relay_response_body();
 }
 
 void client_session::relay_response_body() {
@@ -370,10 +310,14 @@ void client_session::on_response_body(error_code ec) {
   body.size = relay_size - body.size;
   body.data = relay_.get();
   body.more = !res_p_->is_done();
+  // Trailer fields the parser put into the header must not reach the client as header
+  // fields (the head is serialised on the first write, maybe after the last chunk).
+  if (!body.more && res_p_->chunked()) drop_trailer_fields(res_p_->get(), res_head_fields_);
   write_response();
 }
 
 void client_session::write_response() {
+  response_head_sent_ = true;
   client_.expires_after(opts_->idle_timeout);
   http::async_write(client_, *res_sr_, beast::bind_front_handler(&client_session::on_response_written, shared_from_this()));
 }
@@ -393,7 +337,7 @@ void client_session::on_response_written(error_code ec, std::size_t n) {
     write_response();
     return;
   }
-  if (!res_sr_->is_done() && !(is_head_ || is_no_body_status(res_p_->get().result_int()))) {
+  if (!res_sr_->is_done() && !(is_head_ || is_bodiless_status(res_p_->get().result_int()))) {
     relay_response_body();
     return;
   }
@@ -404,6 +348,7 @@ void client_session::on_response_written(error_code ec, std::size_t n) {
 // parser's copy, the head and the first body bytes in one write, then 64 KiB reads.
 void client_session::start_raw_response() {
   raw_mode_ = true;
+  response_head_sent_ = true;
   serialize_head(res_p_->get(), head_text_);
   raw_left_ = *res_p_->content_length();
   const auto buffered = static_cast<std::size_t>(std::min<std::uint64_t>(raw_left_, up_->buffer.size()));
@@ -451,15 +396,42 @@ void client_session::on_raw_written(error_code ec, std::size_t n) {
 }
 
 void client_session::response_done() {
-  const bool response_complete = raw_mode_ ? raw_left_ == 0 && up_ && up_->buffer.size() == 0 : res_p_->is_done();
-  const bool reusable = upstream_keep_alive_ && response_complete && request_sent_ && up_;
+  const bool response_complete = raw_mode_ ? raw_left_ == 0 : res_p_->is_done();
+  // Bytes the origin sent past the end of its response (after a HEAD, 204 or 304 answer,
+  // a Content-Length body or the last chunk) would be read as the answer to the next
+  // request sent on the connection, maybe another user's: such a connection is closed.
+  const bool reusable = upstream_keep_alive_ && response_complete && request_sent_ && up_ && up_->buffer.size() == 0;
   if (reusable) {
-    worker_.pool().put(std::move(up_), opts_->upstream_idle_per_host, clock::now());
+    keep_upstream();
   } else {
     up_.reset();
   }
   finish_request(rec_.status, "allow", "");
   next_request_or_close(client_keep_alive_);
+}
+
+// A connection that carried NTLM or Negotiate stays with this client connection (and
+// this user) instead of going back to the pool every client shares.
+void client_session::keep_upstream() {
+  if (!up_->pinned) {
+    worker_.pool().put(std::move(up_), opts_->upstream_idle_per_host, clock::now());
+    return;
+  }
+  up_->stream.expires_never();
+  pinned_ = std::move(up_);
+  pinned_user_ = who_.user;
+}
+
+std::unique_ptr<upstream_connection> client_session::take_upstream(const std::string& key) {
+  if (pinned_ && pinned_user_ != who_.user) pinned_.reset();  // another user on this client connection
+  if (pinned_ && pinned_->key == key) {
+    auto c = std::move(pinned_);
+    if (idle_socket_usable(c->stream.socket())) {
+      c->reused = true;
+      return c;
+    }
+  }
+  return worker_.pool().take(key, clock::now());
 }
 
 }  // namespace tollgate::proxy::detail

@@ -1,5 +1,7 @@
 #include "request_checks.hpp"
 
+#include "message_framing.hpp"
+
 #include <boost/beast/core/string.hpp>
 
 #include <algorithm>
@@ -70,16 +72,7 @@ std::string_view check_framing(const http::request_header<>& h) {
   }
   if (has_te) {
     if (h.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
-    std::size_t chunked = 0;
-    std::string_view last;
-    bool empty_token = false;
-    for_each_token(h, http::field::transfer_encoding, [&](std::string_view t) {
-      if (t.empty()) empty_token = true;
-      if (boost::beast::iequals(t, "chunked")) ++chunked;
-      last = t;
-    });
-    if (empty_token || chunked != 1 || !boost::beast::iequals(last, "chunked"))
-      return "Transfer-Encoding other than a final chunked";
+    if (auto why = check_transfer_encoding(h); !why.empty()) return why;
   }
   if (has_cl) {
     std::string_view first;

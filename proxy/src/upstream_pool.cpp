@@ -15,7 +15,7 @@ bool idle_socket_usable(boost::asio::ip::tcp::socket& s) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-std::unique_ptr<upstream_connection> upstream_pool::take(std::string_view key, clock::time_point now, bool probe) {
+std::unique_ptr<upstream_connection> upstream_pool::take(std::string_view key, clock::time_point now) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
@@ -23,11 +23,11 @@ std::unique_ptr<upstream_connection> upstream_pool::take(std::string_view key, c
     auto c = std::move(list.back());
     list.pop_back();
     --total_;
-    // A connection back in the pool for under a second is taken without a probe (one
-    // system call less per request under load); if the origin closed it meanwhile, the
-    // session retries a bodiless request on a fresh connection.
-    const auto idle = now - c->idle_since;
-    if (idle < max_idle && ((!probe && idle < probe_after) || idle_socket_usable(c->stream.socket()))) {
+    // Always probed, also a connection back in the pool for a millisecond: a hostile
+    // origin can send the next response ahead of the request (the peek costs about a
+    // microsecond). If the origin closes it after the probe, the session retries an
+    // idempotent bodiless request on a fresh connection.
+    if (now - c->idle_since < max_idle && idle_socket_usable(c->stream.socket())) {
       c->reused = true;
       if (list.empty()) idle_.erase(it);
       return c;

@@ -24,21 +24,24 @@ struct upstream_connection {
   std::string key;                              ///< pool key: host name + checked endpoint
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;                          ///< came out of the pool (may be stale)
+  bool pinned = false;  ///< carried NTLM/Negotiate: never pooled, reused by its client connection only
 };
 
 /// Idle keep-alive connections to origins, per (host, checked address, port). One per
 /// io thread (no lock). Bounded per key; entries older than `max_idle` are dropped,
 /// and a connection the origin has closed (or that has stray bytes) is never handed out.
+/// Only connections whose last response ended exactly where their read buffer ends are
+/// put here (client_session::response_done), and no pinned one.
 class upstream_pool {
  public:
   using clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds max_idle{30};
-  static constexpr std::chrono::milliseconds probe_after{1000};
   static constexpr std::size_t max_idle_total = 4096;  ///< per io thread, all origins together
 
-  /// `probe`: always check the socket (for requests with a body, which cannot be
-  /// retried); otherwise only connections idle for `probe_after` or longer are checked.
-  std::unique_ptr<upstream_connection> take(std::string_view key, clock::time_point now, bool probe);
+  /// An idle connection for `key`, checked with one non-blocking peek: bytes the origin
+  /// sent while it sat here (whenever they came) would be read as the next request's
+  /// answer, so such a connection is closed instead, like one the origin closed.
+  std::unique_ptr<upstream_connection> take(std::string_view key, clock::time_point now);
   void put(std::unique_ptr<upstream_connection> c, std::size_t per_key_limit, clock::time_point now);
   /// Drops expired and closed entries (called from a periodic timer).
   void sweep(clock::time_point now);

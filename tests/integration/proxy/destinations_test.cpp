@@ -49,7 +49,8 @@ TEST_F(ProxyPrivateDestinations, Cgnat) { expect_blocked("http://100.64.0.1/", "
 TEST_F(ProxyPrivateDestinations, Unspecified) { expect_blocked("http://0.0.0.0:" + port_text() + "/", "unspecified"); }
 TEST_F(ProxyPrivateDestinations, ConnectToLoopbackIsBlockedToo) {
   raw_client c(proxy_->port());
-  c.send("CONNECT 127.0.0.1:" + std::to_string(origin_environment::tls_port()) + " HTTP/1.1\r\nProxy-Authorization: " +
+  c.send("CONNECT 127.0.0.1:" + std::to_string(origin_environment::tls_port()) + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+         std::to_string(origin_environment::tls_port()) + "\r\nProxy-Authorization: " +
          basic("alice:alice-pw") + "\r\n\r\n");
   EXPECT_EQ(status_of(c.read_response()), 403);
 }

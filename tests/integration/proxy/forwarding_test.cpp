@@ -284,7 +284,8 @@ TEST(ProxyAuth, WrongPasswordAndMalformedHeaderGet407) {
   auto r = curl(proxy, {"-w", "%{http_code}", "-o", "/dev/null", origin_url("/bytes/1")}, "alice:wrong");
   EXPECT_EQ(r.out, "407");
   raw_client c(proxy.port());
-  c.send("GET " + origin_url("/bytes/1") + " HTTP/1.1\r\nProxy-Authorization: Basic !!!notbase64\r\n\r\n");
+  c.send("GET " + origin_url("/bytes/1") + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+         std::to_string(origin_environment::http_port()) + "\r\nProxy-Authorization: Basic !!!notbase64\r\n\r\n");
   EXPECT_EQ(status_of(c.read_response()), 407);
   auto lines = proxy.audit(2);
   ASSERT_EQ(lines.size(), 2u);

@@ -50,7 +50,9 @@ TEST(ProxyLifecycle, GracePeriodBoundsTheStop) {
 TEST(ProxyLifecycle, RequestWaitingForTheDirectoryAtStopStillGetsItsRecord) {
   proxy_process proxy({"shutdown_grace_ms=200", "user=slowpoke:pw:staff"});
   raw_client c(proxy.port());
-  c.send("GET " + origin_url("/bytes/1") + " HTTP/1.1\r\nProxy-Authorization: " + basic("slowpoke:pw") + "\r\n\r\n");
+  c.send("GET " + origin_url("/bytes/1") + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+         std::to_string(origin_environment::http_port()) + "\r\nProxy-Authorization: " + basic("slowpoke:pw") +
+         "\r\n\r\n");
   std::this_thread::sleep_for(300ms);
   const int status = proxy.terminate();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
@@ -63,7 +65,9 @@ TEST(ProxyLifecycle, RequestWaitingForTheDirectoryAtStopStillGetsItsRecord) {
 TEST(ProxyLifecycle, ReloadAppliesWithoutDroppingConnections) {
   proxy_process proxy;
   raw_client c(proxy.port());
-  const auto req = "GET " + origin_url("/headers") + " HTTP/1.1\r\nProxy-Authorization: " + basic("alice:alice-pw") + "\r\n\r\n";
+  const auto req = "GET " + origin_url("/headers") + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+                   std::to_string(origin_environment::http_port()) + "\r\nProxy-Authorization: " +
+                   basic("alice:alice-pw") + "\r\n\r\n";
   ASSERT_TRUE(c.send(req));
   auto first = c.read_response();
   EXPECT_NE(first.find("Via: 1.1 tollgate"), std::string::npos);

@@ -35,7 +35,9 @@ TEST(ProxyLimits, SlowHeadIsClosedAtHeadTimeout) {
 TEST(ProxyLimits, IdleKeepAliveConnectionIsClosedAtIdleTimeout) {
   proxy_process proxy({"idle_timeout_ms=700"});
   raw_client c(proxy.port(), 100ms);
-  c.send("GET " + origin_url("/bytes/1") + " HTTP/1.1\r\nProxy-Authorization: " + basic("alice:alice-pw") + "\r\n\r\n");
+  c.send("GET " + origin_url("/bytes/1") + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+         std::to_string(origin_environment::http_port()) + "\r\nProxy-Authorization: " + basic("alice:alice-pw") +
+         "\r\n\r\n");
   EXPECT_FALSE(c.closed_within(400ms));  // the response arrives; the connection stays
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(c.closed_within(2s));
@@ -58,7 +60,8 @@ TEST(ProxyLimits, MaxConnectionsRefusesQuickly) {
   EXPECT_TRUE(extra.closed_within(2s));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
   // The held ones still work, and once one closes a new connection is served again.
-  held[0]->send("GET " + origin_url("/bytes/2") + " HTTP/1.1\r\nProxy-Authorization: " + basic("alice:alice-pw") +
+  held[0]->send("GET " + origin_url("/bytes/2") + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+                std::to_string(origin_environment::http_port()) + "\r\nProxy-Authorization: " + basic("alice:alice-pw") +
                 "\r\n\r\n");
   EXPECT_EQ(status_of(held[0]->read_response()), 200);
   held.pop_back();

@@ -72,6 +72,10 @@ std::vector<smuggling_case> corpus() {
       {"TransferEncodingNotEndingInChunked", post + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", {400}},
       {"TransferEncodingWithoutChunked", post + "Transfer-Encoding: gzip\r\n\r\nabc", {400}},
       {"ChunkedTwice", post + te + te + "\r\n0\r\n\r\n", {400}},
+      // Issue 16: one Transfer-Encoding line, and its one coding is chunked.
+      {"GzipThenChunked", post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", {400}},
+      {"IdentityLineThenChunkedLine", post + "Transfer-Encoding: identity\r\n" + te + "\r\n0\r\n\r\n", {400}},
+      {"EmptyLineThenChunkedLine", post + "Transfer-Encoding:\r\n" + te + "\r\n0\r\n\r\n", {400}},
       {"ObfuscatedTransferEncoding", post + "Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n", {400}},
       {"EmptyTransferEncodingElement", post + "Transfer-Encoding: , chunked\r\n\r\n0\r\n\r\n", {400}},
       {"ControlCharacterInTransferEncoding", post + "Transfer-Encoding: \x0b" "chunked\r\n\r\n0\r\n\r\n", {400}},
@@ -121,6 +125,12 @@ std::vector<smuggling_case> corpus() {
        "POST {url}/echo HTTP/1.1\r\nHost: 127.0.0.1:1\r\n{auth}Content-Length: 0\r\n\r\n", {400}},
       {"HostNamesAnotherName", "GET {url}/echo HTTP/1.1\r\nHost: localhost:{port}\r\n{auth}\r\n", {400}},
       {"SeveralHostHeaders", post + "{host}Content-Length: 0\r\n\r\n", {400}},
+      {"MissingHostInHttp11", "GET {url}/echo HTTP/1.1\r\n{auth}Connection: close\r\n\r\n", {400}, 0, "missing Host"},
+      {"MissingHostBehindAcceptedRequest",
+       "GET {url}/echo HTTP/1.1\r\n{host}{auth}\r\nGET {url}/echo HTTP/1.1\r\n{auth}\r\n", {200, 400}, 1},
+      {"MissingHostInHttp10IsAccepted", "GET {url}/echo HTTP/1.0\r\n{auth}\r\n", {200}, 1},
+      {"Http10HostMustStillAgree", "GET {url}/echo HTTP/1.0\r\nHost: evil.example\r\n{auth}\r\n", {400}, 0, "Host"},
+      {"ConnectWithoutHostInHttp11", "CONNECT {authority} HTTP/1.1\r\n{auth}\r\n" + valid, {400}, 0, "missing Host"},
       {"SeveralHostHeadersInOtherCase", post + "host: {authority}\r\nContent-Length: 0\r\n\r\n", {400}},
       {"EmptyHost", "GET {url}/echo HTTP/1.1\r\nHost:\r\n{auth}\r\n", {400}},
       {"UserinfoInHost", "GET {url}/echo HTTP/1.1\r\nHost: alice@{authority}\r\n{auth}\r\n", {400}, 0, "user information"},
@@ -316,6 +326,27 @@ TEST_F(ProxySmuggling, ContentLengthGoesUpstreamAsOneNumber) {
   EXPECT_NE(first, std::string::npos) << r;
   EXPECT_EQ(body.find("Content-Length"), first) << r;
   EXPECT_EQ(body.find("Content-Length", first + 1), std::string::npos) << r;
+}
+
+TEST_F(ProxySmuggling, TransferEncodingGoesUpstreamAsExactlyChunked) {
+  const auto r = forwarded_head("POST {url}/headers HTTP/1.1\r\n{host}{auth}Transfer-Encoding:  CHUNKED \r\n"
+                                "Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  const auto body = r.substr(std::min(r.find("\r\n\r\n"), r.size()));
+  EXPECT_NE(body.find("\nTransfer-Encoding: chunked\n"), std::string::npos) << r;
+  EXPECT_EQ(body.find("CHUNKED"), std::string::npos) << r;
+}
+
+// An HTTP/1.0 CONNECT may come without Host (Python's http.client before 3.12 sends
+// none): the authority-form target names the destination.
+TEST_F(ProxySmuggling, Http10ConnectWithoutHostIsTunnelled) {
+  proxy_process proxy({"connect_port=" + std::to_string(origin_environment::sink_port())});
+  raw_client c(proxy.port(), std::chrono::milliseconds(3000));
+  ASSERT_TRUE(c.send("CONNECT 127.0.0.1:" + std::to_string(origin_environment::sink_port()) + " HTTP/1.0\r\n" +
+                     expand("{auth}") + "\r\n"));
+  EXPECT_EQ(status_of(c.read_response()), 200);
+  ASSERT_TRUE(c.send("abc"));
+  c.shutdown_write();
+  EXPECT_NE(c.read_until_close().find("received 3"), std::string::npos);
 }
 
 TEST_F(ProxySmuggling, RejectionsBeforeParsingAreAuditedToo) {

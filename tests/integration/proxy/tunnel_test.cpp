@@ -100,7 +100,8 @@ TEST(ProxyTunnel, ActiveTunnelOutlivesTheIdleTimeout) {
 TEST(ProxyTunnel, ConnectNeedsCredentials) {
   proxy_process proxy;
   raw_client c(proxy.port());
-  c.send("CONNECT 127.0.0.1:" + std::to_string(origin_environment::tls_port()) + " HTTP/1.1\r\n\r\n");
+  const auto authority = "127.0.0.1:" + std::to_string(origin_environment::tls_port());
+  c.send("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n");
   const auto r = c.read_response();
   EXPECT_EQ(status_of(r), 407);
   EXPECT_NE(r.find("Proxy-Authenticate: Basic"), std::string::npos);

@@ -3,6 +3,8 @@
 #include "upstream_pool.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include <gtest/gtest.h>
 
@@ -31,41 +33,71 @@ TEST(DnsCache, StaysBounded) {
   EXPECT_LE(c.size(), dns_cache::max_entries);
 }
 
+// Loopback connections for the pool: the proxy's end goes into the pool, the test keeps
+// the origin's end to write to or close.
+struct loopback_pair {
+  explicit loopback_pair(boost::asio::io_context& ioc)
+      : acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}), origin(ioc) {}
+  std::unique_ptr<upstream_connection> connect(const std::string& key) {
+    auto c = std::make_unique<upstream_connection>(acceptor.get_executor());
+    c->key = key;
+    c->stream.socket().connect(acceptor.local_endpoint());
+    origin = acceptor.accept();
+    return c;
+  }
+  boost::asio::ip::tcp::acceptor acceptor;
+  boost::asio::ip::tcp::socket origin;
+};
+
 TEST(UpstreamPool, BoundedPerKeyAndReusedNewestFirst) {
   boost::asio::io_context ioc;
+  loopback_pair net(ioc);
+  std::vector<boost::asio::ip::tcp::socket> origins;
   upstream_pool pool;
   const auto now = upstream_pool::clock::now();
   std::vector<upstream_connection*> raw;
   for (int i = 0; i < 3; ++i) {
-    auto c = std::make_unique<upstream_connection>(ioc.get_executor());
-    c->key = "h|192.0.2.1|80";
+    auto c = net.connect("h|192.0.2.1|80");
+    origins.push_back(std::move(net.origin));
     raw.push_back(c.get());
     pool.put(std::move(c), 2, now);
   }
   EXPECT_EQ(pool.size(), 2u);  // the oldest was dropped
-  auto a = pool.take("h|192.0.2.1|80", now, /*probe=*/false);
+  auto a = pool.take("h|192.0.2.1|80", now);
   ASSERT_TRUE(a);
   EXPECT_EQ(a.get(), raw[2]);
   EXPECT_TRUE(a->reused);
-  EXPECT_TRUE(pool.take("h|192.0.2.1|80", now, false));
-  EXPECT_FALSE(pool.take("h|192.0.2.1|80", now, false));
+  EXPECT_TRUE(pool.take("h|192.0.2.1|80", now));
+  EXPECT_FALSE(pool.take("h|192.0.2.1|80", now));
   EXPECT_EQ(pool.size(), 0u);
 }
 
-TEST(UpstreamPool, ProbedOrStaleConnectionsAreNotHandedOut) {
+// Bytes the origin sent after the response would be read as the next request's answer:
+// such a connection is never handed out, even one pooled a moment ago.
+TEST(UpstreamPool, ConnectionWithStrayBytesIsNotHandedOut) {
   boost::asio::io_context ioc;
+  loopback_pair net(ioc);
   upstream_pool pool;
   const auto now = upstream_pool::clock::now();
-  auto put_one = [&](upstream_pool::clock::time_point when) {
-    auto c = std::make_unique<upstream_connection>(ioc.get_executor());
-    c->key = "k";
-    pool.put(std::move(c), 8, when);
-  };
-  put_one(now);
-  EXPECT_FALSE(pool.take("k", now, /*probe=*/true)) << "a closed socket fails the probe";
-  put_one(now - upstream_pool::probe_after);
-  EXPECT_FALSE(pool.take("k", now, false)) << "idle past probe_after: always probed";
-  put_one(now - upstream_pool::max_idle);
+  pool.put(net.connect("k"), 8, now);
+  boost::asio::write(net.origin, boost::asio::buffer(std::string_view("HTTP/1.1 200 OK\r\n")));
+  EXPECT_FALSE(pool.take("k", now));
+  EXPECT_EQ(pool.size(), 0u);
+}
+
+TEST(UpstreamPool, ClosedOrStaleConnectionsAreNotHandedOut) {
+  boost::asio::io_context ioc;
+  loopback_pair net(ioc);
+  upstream_pool pool;
+  const auto now = upstream_pool::clock::now();
+  auto never_opened = std::make_unique<upstream_connection>(ioc.get_executor());
+  never_opened->key = "k";
+  pool.put(std::move(never_opened), 8, now);
+  EXPECT_FALSE(pool.take("k", now)) << "a closed socket fails the probe";
+  pool.put(net.connect("k"), 8, now);
+  net.origin.close();
+  EXPECT_FALSE(pool.take("k", now)) << "the origin closed it";
+  pool.put(net.connect("k"), 8, now - upstream_pool::max_idle);
   pool.sweep(now);
   EXPECT_EQ(pool.size(), 0u);
 }

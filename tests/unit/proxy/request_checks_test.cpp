@@ -23,7 +23,7 @@ TEST(RequestChecks, PlainRequestsPass) {
   EXPECT_EQ(check_framing(head({{"Host", "a"}})), "");
   EXPECT_EQ(check_framing(head({{"Content-Length", "10"}})), "");
   EXPECT_EQ(check_framing(head({{"Transfer-Encoding", "chunked"}})), "");
-  EXPECT_EQ(check_framing(head({{"Transfer-Encoding", "gzip, chunked"}})), "");
+  EXPECT_EQ(check_framing(head({{"Transfer-Encoding", " CHUNKED "}})), "");
   EXPECT_EQ(check_framing(head({{"Content-Length", "5"}, {"Content-Length", "5"}})), "");
 }
 
@@ -31,7 +31,10 @@ TEST(RequestChecks, BothLengthAndEncoding) {
   EXPECT_NE(check_framing(head({{"Content-Length", "1"}, {"Transfer-Encoding", "chunked"}})), "");
 }
 
-TEST(RequestChecks, EncodingMustEndInChunkedOnce) {
+TEST(RequestChecks, EncodingMustBeOneChunkedOnOneLine) {
+  EXPECT_NE(check_framing(head({{"Transfer-Encoding", "gzip, chunked"}})), "");
+  EXPECT_NE(check_framing(head({{"Transfer-Encoding", "identity"}, {"Transfer-Encoding", "chunked"}})), "");
+  EXPECT_NE(check_framing(head({{"Transfer-Encoding", "identity, chunked"}})), "");
   EXPECT_NE(check_framing(head({{"Transfer-Encoding", "chunked, gzip"}})), "");
   EXPECT_NE(check_framing(head({{"Transfer-Encoding", "gzip"}})), "");
   EXPECT_NE(check_framing(head({{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}})), "");
