@@ -343,5 +343,46 @@ TEST_F(AdversaryFlood, PastItsRateAClientNoLongerReachesTheDirectory) {
   EXPECT_EQ(authenticated_get("127.0.0.3", "erin"), 403);
 }
 
+// The audit queue is bounded in bytes, not only in records: with PostgreSQL out of reach
+// and a 1 MiB spool, records of 14 KiB (authenticated, so kept whole) close admission once
+// the queue holds 1 MiB, after a few hundred requests, though queue_capacity allows 100,000.
+TEST_F(AdversaryFlood, LargeRecordsFillTheAuditQueueByTheirBytes) {
+  tollgate_settings settings;
+  settings.instance = "flood-bytes";
+  settings.dsn_override = "postgresql://tollgate_writer@127.0.0.1:1/tollgate";  // nothing listens there
+  settings.audit_extra = "  spool_max_bytes: 1MiB\n  queue_capacity: 100000\n  queue_max_bytes: 1MiB\n"
+                         "  on_spool_full: reject\n";
+  auto proxy = tollgate_process::start(services_environment::postgres(), *ldap_, settings);
+  const std::string request = "GET http://192.0.2.1/" + std::string(8000, 'q') +
+                              " HTTP/1.1\r\nHost: 192.0.2.1\r\nProxy-Authorization: " + basic_credentials("alice") +
+                              "\r\nUser-Agent: " + std::string(6000, 'A') + "\r\n\r\n";
+  constexpr int most = 3000;  // 42 MB of records: far past the byte bound, far below the count bound
+  int answered = 0;
+  int refused = 0;
+  int fd = -1;
+  while (answered < most && refused == 0) {
+    if (fd < 0) fd = connect_from("127.0.0.1", proxy->proxy_port());
+    ASSERT_GE(fd, 0);
+    send_all(fd, request);
+    const auto got = read_answers(fd, 1);
+    if (got.empty()) {  // the proxy closed a kept-alive connection: try a new one
+      ::close(fd);
+      fd = -1;
+      continue;
+    }
+    ++answered;
+    if (got[0] == 503) ++refused;
+    else ASSERT_EQ(got[0], 403) << proxy->log_text();
+  }
+  if (fd >= 0) ::close(fd);
+  std::printf("queue bytes: %d requests of 14 KiB answered before the first 503\n", answered);
+
+  // With on_spool_full: reject, a 503 is the answer of a closed admission (the directory is up).
+  EXPECT_EQ(refused, 1) << "admission never closed: " << answered << " requests of 14 KiB";
+  // 1 MiB in the spool, a batch the writer holds, 1 MiB in the queue: about 200 at most.
+  EXPECT_LT(answered, 500);
+  EXPECT_EQ(proxy->metric("tollgate_audit_records_lost_total"), 0);
+}
+
 }  // namespace
 }  // namespace tollgate::testing
