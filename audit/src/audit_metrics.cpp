@@ -18,6 +18,12 @@ audit_metrics::audit_metrics(prometheus::Registry& r)
                       .Help("Bytes in the audit spool waiting for PostgreSQL")
                       .Register(r)
                       .Add({})),
+      spool_quarantined(prometheus::BuildGauge()
+                            .Name("tollgate_audit_spool_quarantined_files")
+                            .Help("Damaged audit spool files set aside (*.quarantined) for an operator to inspect; "
+                                  "readyz shows audit degraded while any is there")
+                            .Register(r)
+                            .Add({})),
       written(prometheus::BuildCounter()
                   .Name("tollgate_audit_records_written_total")
                   .Help("Audit records written to PostgreSQL (replays included)")

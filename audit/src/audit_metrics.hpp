@@ -14,6 +14,7 @@ struct audit_metrics {
   prometheus::Gauge& queue_depth;
   prometheus::Gauge& queue_bytes;  ///< memory the queued records hold (record_bytes())
   prometheus::Gauge& spool_bytes;
+  prometheus::Gauge& spool_quarantined;  ///< damaged spool files set aside for an operator
   prometheus::Counter& written;
   prometheus::Counter& spooled;
   prometheus::Counter& lost;

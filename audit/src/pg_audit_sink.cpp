@@ -71,6 +71,7 @@ struct pg_audit_sink::impl {
   std::atomic<bool> pg_up{false};
   std::atomic<bool> spool_pending{false};
   std::atomic<bool> spool_full{false};
+  std::atomic<std::uint64_t> spool_quarantined{0};
   std::atomic<bool> stopped{false};
 
   std::thread writer;
@@ -173,6 +174,12 @@ struct pg_audit_sink::impl {
     }
     spool_pending = spool_->has_pending();
     metrics.spool_bytes.Set(static_cast<double>(spool_->bytes()));
+    note_quarantine();
+  }
+
+  void note_quarantine() {
+    spool_quarantined = spool_->quarantined_files();
+    metrics.spool_quarantined.Set(static_cast<double>(spool_quarantined.load()));
   }
 
   // Sends `held` to PostgreSQL through the lanes, or makes it durable in the spool;
@@ -330,6 +337,7 @@ std::variant<std::unique_ptr<pg_audit_sink>, std::string> pg_audit_sink::create(
   }
   i->spool_pending = i->spool_->has_pending();
   i->metrics.spool_bytes.Set(static_cast<double>(i->spool_->bytes()));
+  i->note_quarantine();
   spdlog::info("audit: instance {} starts after seq {} ({} record(s) to replay from the spool)", i->instance,
                i->head.seq, i->spool_->pending_records());
 
@@ -375,7 +383,8 @@ void pg_audit_sink::stop() {
 audit_health pg_audit_sink::health() const {
   if (impl_->stopped) return audit_health::down;
   if (impl_->spool_full || impl_->queue.at_capacity()) return audit_health::down;
-  if (!impl_->pg_up || impl_->spool_pending) return audit_health::degraded;
+  // A quarantined spool file holds records only an operator can recover.
+  if (!impl_->pg_up || impl_->spool_pending || impl_->spool_quarantined > 0) return audit_health::degraded;
   return audit_health::ok;
 }
 

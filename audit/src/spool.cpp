@@ -13,8 +13,10 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace tollgate::audit {
@@ -83,6 +85,55 @@ bool decode_payload(std::string_view payload, audit_record& rec) {
   return true;
 }
 
+// The length of the frame starting at `at` when it checks out (length in bounds,
+// checksum, a record that decodes), else 0. The payload must open with the record's
+// first field (ts: a value of 8 bytes), which rules out almost every wrong offset
+// before the checksum is computed.
+std::size_t frame_at(std::string_view buf, std::size_t at, audit_record* rec = nullptr) {
+  static constexpr unsigned char ts_field[5] = {1, 0, 0, 0, 8};
+  if (at > buf.size() || buf.size() - at < frame_header + sizeof ts_field) return 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(buf.data() + at);
+  const auto len = get_u32(p);
+  if (len > max_frame || len < 2 * hash_size || buf.size() - at - frame_header < len) return 0;
+  if (std::memcmp(p + frame_header, ts_field, sizeof ts_field) != 0) return 0;
+  if (crc32c(p + frame_header, len) != get_u32(p + 4)) return 0;
+  audit_record decoded;
+  if (!decode_payload(buf.substr(at + frame_header, len), decoded)) return 0;
+  if (rec != nullptr) *rec = std::move(decoded);
+  return frame_header + len;
+}
+
+// The first offset at or after `from` where a good frame starts.
+std::optional<std::size_t> next_frame(std::string_view buf, std::size_t from) {
+  for (std::size_t at = from; at + frame_header < buf.size(); ++at)
+    if (frame_at(buf, at) != 0) return at;
+  return std::nullopt;
+}
+
+bool read_all(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = std::move(ss).str();
+  return static_cast<bool>(in) || in.eof();
+}
+
+bool write_synced(const std::string& path, std::string_view data) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const auto n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const bool ok = done == data.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
 void fsync_dir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
@@ -123,6 +174,7 @@ spool::open_result spool::open(const std::string& dir, const std::string& instan
   const std::string prefix = s->stem_ + ".";
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const auto name = entry.path().filename().string();
+    if (name.starts_with(prefix) && name.find(".spool.quarantined") != std::string::npos) ++s->quarantined_files_;
     if (!name.starts_with(prefix) || !name.ends_with(".spool")) continue;
     const auto digits = std::string_view(name).substr(prefix.size(), name.size() - prefix.size() - 6);
     std::uint64_t number = 0;
@@ -135,7 +187,7 @@ spool::open_result spool::open(const std::string& dir, const std::string& instan
 
   for (std::size_t i = 0; i < s->files_.size(); ++i) {
     if (!s->scan(s->files_[i], i + 1 == s->files_.size()))
-      return {nullptr, "cannot read spool file " + s->files_[i].path + ": " + std::strerror(errno)};
+      return {nullptr, "cannot read or quarantine spool file " + s->files_[i].path + ": " + std::strerror(errno)};
   }
   std::erase_if(s->files_, [](const file& f) {
     if (f.size != 0) return false;
@@ -176,6 +228,13 @@ bool spool::scan(file& f, bool last) {
     ++records;
   }
   if (problem != nullptr) {
+    const int salvaged = salvage(f, 0, off, problem);
+    if (salvaged != 0) {
+      ::close(fd);
+      if (salvaged > 0) pending_records_ += f.records;
+      return salvaged > 0;
+    }
+    // Nothing good follows the bad frame: a write cut short.
     const auto cut = size - off;
     if (last) {
       spdlog::warn("audit spool {}: dropped a torn tail of {} byte(s) at offset {} ({}): a write cut short by a crash",
@@ -192,8 +251,63 @@ bool spool::scan(file& f, bool last) {
   }
   ::close(fd);
   f.size = off;
+  f.records = records;
   pending_records_ += records;
   return true;
+}
+
+// The file is quarantined whole and replaced by its good frames from `from` on:
+// those before the bad frame at `bad_at`, and every good frame found after it.
+// 1: done; 0: nothing good follows `bad_at` (a torn tail: left as it is); -1: an
+// I/O error (errno says which).
+int spool::salvage(file& f, std::uint64_t from, std::uint64_t bad_at, const char* problem) {
+  std::string all;
+  if (!read_all(f.path, all)) return -1;
+  const auto resume = next_frame(all, bad_at + 1);
+  if (!resume) return 0;
+
+  std::string kept = all.substr(from, bad_at - from);
+  std::uint64_t before = 0;
+  for (std::size_t at = 0; at < kept.size(); ++before) {
+    const auto n = frame_at(kept, at);
+    if (n == 0) break;  // cannot happen: these frames were read back before
+    at += n;
+  }
+  std::uint64_t after = 0;
+  std::uint64_t lost = *resume - bad_at;
+  for (std::size_t at = *resume; at < all.size();) {
+    audit_record rec;
+    if (const auto n = frame_at(all, at, &rec)) {
+      kept.append(all, at, n);
+      if (rec.seq > head_.seq) head_ = {rec.seq, rec.hash};
+      ++after;
+      at += n;
+      continue;
+    }
+    const auto next = next_frame(all, at + 1);
+    lost += (next ? *next : all.size()) - at;
+    if (!next) break;
+    at = *next;
+  }
+
+  // link() never replaces: an earlier quarantined copy of this file name stays too.
+  std::string aside = f.path + ".quarantined";
+  for (int k = 2; ::link(f.path.c_str(), aside.c_str()) != 0; ++k) {
+    if (errno != EEXIST) return -1;
+    aside = f.path + ".quarantined." + std::to_string(k);
+  }
+  const auto copy = f.path + ".salvage";
+  if (!write_synced(copy, kept) || ::rename(copy.c_str(), f.path.c_str()) != 0) return -1;
+  fsync_dir(dir_);
+  ++quarantined_files_;
+  f.size = kept.size();
+  f.records = before + after;
+  spdlog::error(
+      "audit spool {}: bad frame at offset {} ({}) with good frames after it: the whole file is quarantined as {} "
+      "for inspection; {} record(s) before and {} after the {} bad byte(s) will be replayed; the records in them "
+      "are lost and audit verify will show their seqs missing",
+      f.path, bad_at, problem, aside, before, after, lost);
+  return 1;
 }
 
 spool::~spool() {
@@ -257,6 +371,7 @@ std::error_code spool::append(std::span<const audit_record> batch, bool ignore_l
     return ec;
   }
   f.size += buf.size();
+  f.records += batch.size();
   bytes_ += buf.size();
   pending_records_ += batch.size();
   if (batch.back().seq > head_.seq) head_ = {batch.back().seq, batch.back().hash};
@@ -269,6 +384,7 @@ std::vector<audit_record> spool::peek(std::size_t max) {
   peek_end_ = read_offset_;
   while (!files_.empty() && read_offset_ >= files_.front().size && files_.size() > 1) {
     bytes_ -= files_.front().size;
+    pending_records_ -= std::min(pending_records_, files_.front().records);
     ::unlink(files_.front().path.c_str());
     files_.erase(files_.begin());
     read_offset_ = peek_end_ = 0;
@@ -292,9 +408,9 @@ std::vector<audit_record> spool::peek(std::size_t max) {
     audit_record rec;
     if (crc32c(payload.data(), len) != get_u32(hdr + 4) || !decode_payload(payload, rec)) {
       // Written and checked by this process or open(): only a disk fault gets here.
-      spdlog::error("audit spool {}: frame at offset {} went bad on disk; skipping the rest of the file", f.path, off);
-      off = f.size;
-      break;
+      if (!out.empty()) break;  // deliver the good frames first; the next peek starts here
+      ::close(fd);
+      return peek_past_damage(off, max);
     }
     out.push_back(std::move(rec));
     off += frame_header + len;
@@ -305,12 +421,39 @@ std::vector<audit_record> spool::peek(std::size_t max) {
   return out;
 }
 
+// The frame at `off` of the oldest file, where replay stands, went bad on disk:
+// the file is quarantined and its good frames from here on are replayed (those
+// before `off` were delivered already); with none, the rest of the file is skipped.
+std::vector<audit_record> spool::peek_past_damage(std::uint64_t off, std::size_t max) {
+  auto& f = files_.front();
+  const auto old_size = f.size;
+  const auto old_records = f.records;
+  if (salvage(f, off, off, "checksum or record gone bad on disk") > 0) {
+    if (files_.size() == 1 && write_fd_ >= 0) {  // appends must not go on into the quarantined file
+      ::close(write_fd_);
+      write_fd_ = -1;
+    }
+    bytes_ = bytes_ - old_size + f.size;
+    pending_records_ = pending_records_ - std::min(pending_records_, old_records) + f.records;
+    read_offset_ = 0;
+    return peek(max);
+  }
+  spdlog::error("audit spool {}: frame at offset {} went bad on disk and nothing good follows; skipping the rest "
+                "of the file",
+                f.path, off);
+  peek_end_ = f.size;
+  peek_count_ = 0;
+  return {};
+}
+
 void spool::consume() {
   if (files_.empty()) return;
   read_offset_ = peek_end_;
   pending_records_ -= std::min<std::uint64_t>(pending_records_, peek_count_);
+  files_.front().records -= std::min<std::uint64_t>(files_.front().records, peek_count_);
   peek_count_ = 0;
   if (read_offset_ < files_.front().size) return;
+  pending_records_ -= std::min(pending_records_, files_.front().records);  // skipped past damage
   // The oldest file is delivered: remove it (closing it first if it is also the newest).
   if (files_.size() == 1 && write_fd_ >= 0) {
     ::close(write_fd_);

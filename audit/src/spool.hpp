@@ -21,8 +21,17 @@ std::uint32_t crc32c(const void* data, std::size_t len) noexcept;
 /// A file is a sequence of frames: u32 big-endian payload length, u32 big-endian
 /// CRC-32C of the payload, payload = canonical encoding || prev_hash || hash.
 /// Each append() writes a whole batch with one write() and fdatasync()s it.
-/// open() checks every frame; a torn or corrupt tail (crash mid-write) is cut off
-/// with a log line and never replayed.
+/// open() checks every frame; a torn or corrupt tail (crash mid-write: nothing
+/// valid follows it) is cut off with a log line and never replayed.
+///
+/// A bad frame with good frames after it is damage, not a torn write: the file is
+/// quarantined whole (hard-linked aside as `<file>.quarantined`, never read again
+/// by Tollgate, kept for an operator) and replaced by a copy of its good frames,
+/// before and after the bad stretch, in order; that copy is replayed like any
+/// other file, so each good record is replayed once. The same happens when replay
+/// meets a frame that went bad on disk since (frames already delivered are not in
+/// the copy). Only the bad stretch is lost, and its seqs show as a gap in
+/// `audit verify`.
 ///
 /// Reading (peek/consume) and appending may interleave; the spool is used by one
 /// thread (the writer) only. The instance's lock file keeps a second process off.
@@ -59,6 +68,8 @@ class spool {
   const chain_head& head() const noexcept { return head_; }
   /// Bytes cut off at open() as torn or corrupt.
   std::uint64_t dropped_bytes() const noexcept { return dropped_bytes_; }
+  /// Quarantined files of this instance in the folder (found at open or made since).
+  std::uint64_t quarantined_files() const noexcept { return quarantined_files_; }
 
   /// Remembers the chain head in `<instance>.head` (write + rename, no fsync: it
   /// survives a process crash; the spool and PostgreSQL are the durable sources).
@@ -71,9 +82,12 @@ class spool {
     std::uint64_t number = 0;
     std::string path;
     std::uint64_t size = 0;
+    std::uint64_t records = 0;  // not yet consumed
   };
   spool() = default;
   bool scan(file& f, bool last);
+  int salvage(file& f, std::uint64_t from, std::uint64_t bad_at, const char* problem);
+  std::vector<audit_record> peek_past_damage(std::uint64_t off, std::size_t max);
   std::error_code start_file();
 
   std::string dir_;
@@ -89,6 +103,7 @@ class spool {
   std::uint64_t pending_records_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t dropped_bytes_ = 0;
+  std::uint64_t quarantined_files_ = 0;
   chain_head head_;
 };
 

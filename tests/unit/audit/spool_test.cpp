@@ -136,6 +136,95 @@ TEST_F(spool_test, checksum_catches_a_corrupt_last_record) {
   EXPECT_EQ(s->head().seq, 2);
 }
 
+// Where each frame of a spool file starts.
+std::vector<std::uint64_t> frame_offsets(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::vector<std::uint64_t> out;
+  std::uint64_t at = 0;
+  unsigned char hdr[8];
+  while (in.read(reinterpret_cast<char*>(hdr), 8)) {
+    out.push_back(at);
+    const std::uint64_t len = std::uint64_t{hdr[0]} << 24 | hdr[1] << 16 | hdr[2] << 8 | hdr[3];
+    at += 8 + len;
+    in.seekg(static_cast<std::streamoff>(at));
+  }
+  return out;
+}
+
+void flip_byte(const fs::path& file, std::uint64_t at) {
+  std::fstream f(file, std::ios::binary | std::ios::in | std::ios::out);
+  f.seekg(static_cast<std::streamoff>(at));
+  const char c = static_cast<char>(f.get());
+  f.seekp(static_cast<std::streamoff>(at));
+  f.put(static_cast<char>(c ^ 0x5a));
+}
+
+std::vector<std::int64_t> seqs(const std::vector<audit_record>& records) {
+  std::vector<std::int64_t> out;
+  for (const auto& r : records) out.push_back(r.seq);
+  return out;
+}
+
+TEST_F(spool_test, a_bad_frame_in_the_middle_quarantines_the_file_and_keeps_every_good_frame) {
+  {
+    auto s = open();
+    ASSERT_FALSE(s->append(batch(1, 3)));
+    ASSERT_FALSE(s->append(batch(4, 3)));
+  }
+  const auto file = spool_files().at(0);
+  const auto original = fs::file_size(file);
+  const auto frames = frame_offsets(file);
+  ASSERT_EQ(frames.size(), 6u);
+  flip_byte(file, frames[1] + 40);  // inside seq 2's payload: good frames before and after it
+
+  auto s = open();
+  EXPECT_EQ(s->quarantined_files(), 1u);
+  ASSERT_TRUE(fs::exists(file.string() + ".quarantined"));
+  EXPECT_EQ(fs::file_size(file.string() + ".quarantined"), original);  // kept whole for an operator
+  EXPECT_EQ(s->pending_records(), 5u);
+  EXPECT_EQ(s->head().seq, 6);
+  EXPECT_EQ(seqs(s->peek(10)), (std::vector<std::int64_t>{1, 3, 4, 5, 6}));
+}
+
+TEST_F(spool_test, salvaged_frames_are_replayed_once_and_the_quarantine_is_still_counted) {
+  {
+    auto s = open();
+    ASSERT_FALSE(s->append(batch(1, 6)));
+  }
+  const auto file = spool_files().at(0);
+  flip_byte(file, frame_offsets(file)[2] + 40);
+  {
+    auto s = open();
+    EXPECT_EQ(s->peek(10).size(), 5u);
+    s->consume();
+    EXPECT_FALSE(s->has_pending());
+  }
+  auto s = open();  // nothing comes back, and the quarantined file is not read as a spool file
+  EXPECT_FALSE(s->has_pending());
+  EXPECT_TRUE(s->peek(10).empty());
+  EXPECT_EQ(s->quarantined_files(), 1u);
+  EXPECT_TRUE(fs::exists(file.string() + ".quarantined"));
+}
+
+TEST_F(spool_test, a_frame_gone_bad_during_replay_quarantines_the_file_and_replays_the_rest) {
+  auto s = open();
+  ASSERT_FALSE(s->append(batch(1, 6)));
+  ASSERT_EQ(seqs(s->peek(2)), (std::vector<std::int64_t>{1, 2}));
+  s->consume();  // 1 and 2 are in PostgreSQL
+  const auto file = spool_files().at(0);
+  flip_byte(file, frame_offsets(file)[3] + 40);  // seq 4 goes bad on disk
+  EXPECT_EQ(seqs(s->peek(10)), (std::vector<std::int64_t>{3}));
+  s->consume();
+  EXPECT_EQ(seqs(s->peek(10)), (std::vector<std::int64_t>{5, 6}));  // not 1 and 2 again
+  s->consume();
+  EXPECT_FALSE(s->has_pending());
+  EXPECT_EQ(s->quarantined_files(), 1u);
+  EXPECT_TRUE(fs::exists(file.string() + ".quarantined"));
+  // Appends go on in a file of their own.
+  ASSERT_FALSE(s->append(batch(7, 1)));
+  EXPECT_EQ(seqs(s->peek(10)), (std::vector<std::int64_t>{7}));
+}
+
 TEST_F(spool_test, refuses_past_max_bytes_unless_told) {
   auto s = open(1 << 20);
   std::error_code ec;

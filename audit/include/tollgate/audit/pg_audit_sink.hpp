@@ -15,7 +15,8 @@ namespace tollgate::audit {
 /// How the pipeline fares, for /readyz.
 enum class audit_health {
   ok,        ///< writing to PostgreSQL, nothing waiting in the spool
-  degraded,  ///< PostgreSQL down or behind: records go to the spool, which has room
+  degraded,  ///< PostgreSQL down or behind: records go to the spool, which has room; or a
+             ///< damaged spool file was quarantined and waits for an operator
   down,      ///< queue and spool full: requests wait or are refused (on_spool_full)
 };
 std::string_view to_string(audit_health h) noexcept;
