@@ -14,8 +14,8 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_request_head fuzz_proxy_authorization fuzz_host_policy fuzz_request_path fuzz_admin_input
-                                     fuzz_config_loader fuzz_spool_reader)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_request_head fuzz_response_head fuzz_proxy_authorization fuzz_host_policy
+                                     fuzz_request_path fuzz_admin_input fuzz_config_loader fuzz_spool_reader)
 
 command -v clang++ >/dev/null || { echo "fuzz: clang++ missing (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
 [ -n "${FUZZ_BUILD_DIR:-}" ] || cmake --preset fuzz >/dev/null

@@ -60,20 +60,6 @@ void serialize_head(const http::request_header<>& h, std::string& out) {
   append_fields(h, out);
 }
 
-// Beast's parser adds trailer fields to the header it has parsed (a name it already
-// has goes next to it), and the upstream head is serialised from that header, maybe
-// only after the last chunk was read. Trailer fields must not become header fields
-// (RFC 9110 section 6.5.2): every field that is not one of `head` is dropped.
-void drop_trailer_fields(http::fields& f, const std::vector<const void*>& head) {
-  for (auto it = f.begin(); it != f.end();) {
-    if (std::find(head.begin(), head.end(), &*it) == head.end()) {
-      it = f.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
 bool is_stale_reuse_error(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
          ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe;

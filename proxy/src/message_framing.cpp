@@ -3,6 +3,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace tollgate::proxy::detail {
@@ -69,6 +70,16 @@ bool framing_agrees(const http::fields& f, body_framing how) {
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   return ec == std::errc() && end == v.data() + v.size() && n == *how.length;
+}
+
+void drop_trailer_fields(http::fields& f, const std::vector<const void*>& head) {
+  for (auto it = f.begin(); it != f.end();) {
+    if (std::find(head.begin(), head.end(), &*it) == head.end()) {
+      it = f.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 bool is_idempotent(http::verb method) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace tollgate::proxy::detail {
 
@@ -44,6 +45,13 @@ void set_framing(boost::beast::http::fields& f, body_framing how);
 /// line, or one `Content-Length` with that number, and nothing else). Checked right
 /// before a head is serialised, together with Beast's own reading of the fields.
 bool framing_agrees(const boost::beast::http::fields& f, body_framing how);
+
+/// Beast's parser adds trailer fields to the header it has parsed (a name it already has
+/// goes next to it), and a forwarded head is serialised from that header, maybe only
+/// after the last chunk was read. Trailer fields must not become header fields (RFC 9110
+/// section 6.5.2): every field that is not one of `head` (the addresses of the header's
+/// fields, taken before the body was read) is dropped.
+void drop_trailer_fields(boost::beast::http::fields& f, const std::vector<const void*>& head);
 
 /// Statuses whose responses never have content (RFC 9112 section 6.3): 1xx, 204, 304.
 inline bool is_bodiless_status(unsigned code) { return (code >= 100 && code < 200) || code == 204 || code == 304; }
