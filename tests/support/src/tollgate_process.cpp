@@ -31,7 +31,7 @@ std::unique_ptr<tollgate_process> tollgate_process::start(postgres_server& pg, l
   const auto ldap_uri = s.ldap_uri_override.empty() ? ldap.uri() : s.ldap_uri_override;
   const std::string config =
       "proxy:\n"
-      "  listen: [\"127.0.0.1:" + std::to_string(t->proxy_port_) + "\"]\n"
+      "  listen: [\"" + s.proxy_listen_host + ":" + std::to_string(t->proxy_port_) + "\"]\n"
       "  realm: \"Tollgate test\"\n"
       "  io_threads: 2\n" + s.proxy_extra +
       "admin:\n"
@@ -53,9 +53,10 @@ std::unique_ptr<tollgate_process> tollgate_process::start(postgres_server& pg, l
       "audit:\n"
       "  instance: \"" + s.instance + "\"\n"
       "  spool_dir: " + (s.spool_dir_override.empty() ? d.file("spool") : s.spool_dir_override) + "\n"
-      "  flush_interval: 50ms\n"
-      "  signing_key_file: " + d.file("audit-key.pem") + "\n"
-      "  checkpoint_file: " + d.file("checkpoints.log") + "\n" + s.audit_extra +
+      "  flush_interval: 50ms\n" +
+      (s.default_checkpoints ? std::string()
+                             : "  signing_key_file: " + d.file("audit-key.pem") + "\n"
+                               "  checkpoint_file: " + d.file("checkpoints.log") + "\n") + s.audit_extra +
       "policy:\n"
       "  default: deny\n" + rules_line + s.policy_extra;
   t->config_file_ = d.write("tollgate.yaml", config);

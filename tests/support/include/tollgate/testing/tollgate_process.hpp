@@ -26,6 +26,10 @@ struct tollgate_settings {
   std::string admin_dsn_override;
   std::string ldap_uri_override;
   std::string spool_dir_override;    ///< e.g. a small tmpfs (disk-full tests)
+  std::string proxy_listen_host = "127.0.0.1";  ///< e.g. "[::]" (IPv4 clients then arrive as ::ffff:a.b.c.d)
+  /// Leave audit.signing_key_file and audit.checkpoint_file out, so serve uses (and
+  /// makes) its defaults beside the spool folder: dir()/audit-ed25519.pem, dir()/checkpoints.log.
+  bool default_checkpoints = false;
   /// How long serve may take to open its ports (it loads the policy first).
   std::chrono::seconds start_timeout{30};
 };
