@@ -424,13 +424,27 @@ TEST_F(AdversaryFraming, NtlmChallengePinsTheConnectionToItsClient) {
   ASSERT_GT(pinned, 0);
 
   for (int i = 0; i < io_threads; ++i) EXPECT_EQ(ask("GET", "/ntlm/bob", "bob").status, 401);
-  for (const auto& r : origin_->requests_for("/ntlm/bob")) EXPECT_NE(r.connection, pinned) << "bob got alice's connection";
+  for (const auto& r : origin_->requests_for("/ntlm/bob"))
+    EXPECT_NE(r.connection, pinned) << "bob got alice's connection";
 
   const auto answer = ask(*alice, "GET", "/ntlm/alice-2", "alice", "Authorization: NTLM TlRMTVNTUAADAAAA\r\n");
   EXPECT_EQ(answer.body, "conn=" + std::to_string(pinned)) << answer.raw;
 
   alice.reset();
   EXPECT_TRUE(origin_->wait_closed(pinned, 5s)) << "the pinned connection outlived its client connection";
+}
+
+// The same for Negotiate offered beside Basic, in one WWW-Authenticate field.
+TEST_F(AdversaryFraming, NegotiateChallengePinsTheConnectionToItsClient) {
+  raw_connection alice(proxy_->proxy_port());
+  ASSERT_EQ(ask(alice, "GET", "/negotiate/alice-1", "alice").status, 401);
+  const int pinned = connection_of("/negotiate/alice-1");
+  ASSERT_GT(pinned, 0);
+  for (int i = 0; i < io_threads; ++i) EXPECT_EQ(ask("GET", "/negotiate/bob", "bob").status, 401);
+  for (const auto& r : origin_->requests_for("/negotiate/bob"))
+    EXPECT_NE(r.connection, pinned) << "bob got alice's connection";
+  const auto answer = ask(alice, "GET", "/negotiate/alice-2", "alice", "Authorization: Negotiate YIIGhgYGKwYBBQUC\r\n");
+  EXPECT_EQ(answer.body, "conn=" + std::to_string(pinned)) << answer.raw;
 }
 
 // A request that carries Authorization: NTLM pins its connection as well, and another
@@ -451,7 +465,8 @@ TEST_F(AdversaryFraming, NtlmAuthorizationPinsTheConnectionToItsClientAndUser) {
 
   const auto bob = ask(shared, "GET", "/conn/bob-same-client", "bob");
   EXPECT_EQ(bob.status, 200);
-  EXPECT_NE(bob.body, "conn=" + std::to_string(pinned)) << "bob inherited alice's connection on a shared client connection";
+  EXPECT_NE(bob.body, "conn=" + std::to_string(pinned))
+      << "bob inherited alice's connection on a shared client connection";
   EXPECT_TRUE(origin_->wait_closed(pinned, 5s));
 }
 

@@ -133,10 +133,13 @@ void hostile_origin::serve(int id, int fd) {
     } else if (r.target.starts_with("/drop-second")) {
       if (index > 0) break;  // read, never answered
       answer = ok("ok");
-    } else if (r.target.starts_with("/ntlm")) {
-      answer = lower(r.head).find("\r\nauthorization: ntlm ") != std::string::npos
+    } else if (r.target.starts_with("/ntlm") || r.target.starts_with("/negotiate")) {
+      const bool ntlm = r.target.starts_with("/ntlm");
+      const std::string offer = ntlm ? "NTLM" : "Basic realm=\"intranet\", Negotiate";
+      answer = lower(r.head).find(ntlm ? "\r\nauthorization: ntlm " : "\r\nauthorization: negotiate ") !=
+                       std::string::npos
                    ? ok("conn=" + std::to_string(id))
-                   : "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n";
+                   : "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: " + offer + "\r\nContent-Length: 0\r\n\r\n";
     }
     if (!send_all(fd, answer) || close_after) break;
   }

@@ -12,6 +12,7 @@
 //                  on that connection is read, then the connection closes unanswered
 //   /ntlm          401 with WWW-Authenticate: NTLM, unless the request carries
 //                  Authorization: NTLM ...; then 200 "conn=<connection number>"
+//   /negotiate     the same with WWW-Authenticate: Basic realm="intranet", Negotiate
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>

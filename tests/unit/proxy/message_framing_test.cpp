@@ -21,7 +21,8 @@ TEST(MessageFraming, OneChunkedLineIsTheOnlyTransferEncoding) {
   EXPECT_EQ(check_transfer_encoding(response({})), "");
   EXPECT_EQ(check_transfer_encoding(response({{"Transfer-Encoding", "chunked"}})), "");
   EXPECT_EQ(check_transfer_encoding(response({{"Transfer-Encoding", "Chunked "}})), "");
-  EXPECT_NE(check_transfer_encoding(response({{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}})), "");
+  EXPECT_NE(check_transfer_encoding(response({{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}})),
+            "");
   EXPECT_NE(check_transfer_encoding(response({{"Transfer-Encoding", "gzip"}, {"Transfer-Encoding", "chunked"}})), "");
   EXPECT_NE(check_transfer_encoding(response({{"Transfer-Encoding", "gzip, chunked"}})), "");
   EXPECT_NE(check_transfer_encoding(response({{"Transfer-Encoding", "gzip"}})), "");
@@ -63,7 +64,8 @@ TEST(MessageFraming, DisagreementIsSeen) {
   EXPECT_FALSE(framing_agrees(response({{"Content-Length", "4"}}), {false, 3}));
   EXPECT_FALSE(framing_agrees(response({{"Transfer-Encoding", "gzip, chunked"}}), {true, std::nullopt}));
   EXPECT_FALSE(framing_agrees(response({{"Transfer-Encoding", "chunked"}}), {}));
-  EXPECT_FALSE(framing_agrees(response({{"Transfer-Encoding", "chunked"}, {"Content-Length", "3"}}), {true, std::nullopt}));
+  EXPECT_FALSE(
+      framing_agrees(response({{"Transfer-Encoding", "chunked"}, {"Content-Length", "3"}}), {true, std::nullopt}));
   EXPECT_FALSE(framing_agrees(response({}), {true, std::nullopt}));
 }
 
