@@ -3,6 +3,7 @@
 
 #include "audit_sql.hpp"
 #include "query_params.hpp"
+#include "record_format.hpp"
 #include "time_format.hpp"
 
 #include <gtest/gtest.h>
@@ -209,6 +210,27 @@ TEST(AuditSql, NoFilterMeansNoWhere) {
 
 TEST(AuditSql, ReversedSuffixEscapesLikeWildcards) {
   EXPECT_EQ(reversed_suffix_pattern(".a%b"), "b\\%a.%");
+}
+
+// CSV injection (OWASP): a cell a spreadsheet would evaluate is written as text.
+std::string csv_of(const std::string& user_agent) {
+  audit::audit_record r;
+  r.user_agent = user_agent;
+  std::string out;
+  append_csv(out, std::span(&r, 1));
+  return out;
+}
+
+TEST(CsvExport, CellsThatWouldRunAsFormulasGetALeadingQuoteInsideQuotes) {
+  EXPECT_NE(csv_of("=HYPERLINK(\"http://x/\",\"y\")").find(",\"'=HYPERLINK(\"\"http://x/\"\",\"\"y\"\")\","),
+            std::string::npos);
+  for (const std::string lead : {"+", "-", "@", "\t", "\r"})
+    EXPECT_NE(csv_of(lead + "1+1").find(",\"'" + lead + "1+1\","), std::string::npos) << csv_of(lead + "1+1");
+}
+
+TEST(CsvExport, OrdinaryCellsStayAsTheyAre) {
+  EXPECT_NE(csv_of("curl/8.1").find(",curl/8.1,"), std::string::npos);
+  EXPECT_NE(csv_of("a=b, c").find(",\"a=b, c\","), std::string::npos);  // quoted for the comma only
 }
 
 }  // namespace
