@@ -3,6 +3,7 @@
 
 #include "destination_guard.hpp"
 #include "tollgate/auth/credentials.hpp"
+#include "tollgate/auth/user_name.hpp"
 #include "worker.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -36,7 +37,9 @@ void client_session::authenticate() {
             "Proxy authentication failed.");
     return;
   }
-  rec_.username = creds->user;
+  // Until the directory names the entry (on_auth), the record carries the name's folded
+  // key: a request refused before that (429) is filed under the same user as the rest.
+  rec_.username = auth::fold_user_name(creds->user);
   const auto& client_address = remote_.address();
   if (auto answer = shared_.deps.authenticator.lookup(*creds, client_address)) {
     if (answer->status != auth::auth_status::ok && throttled()) return;

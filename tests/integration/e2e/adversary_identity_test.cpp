@@ -38,7 +38,7 @@ struct proxied_directory {
   std::unique_ptr<tollgate_process> proxy;
   std::string instance;
 
-  void start(const std::string& name, const std::string& lockout_extra) {
+  void start(const std::string& name, const std::string& lockout_extra, const std::string& flood) {
     // Its own chain in the shared database: rows of an earlier run never count.
     instance = name + "-" + std::to_string(::getpid());
     ldap = ldap_server::start_new();
@@ -53,9 +53,8 @@ struct proxied_directory {
                           "    user_threshold: " + std::to_string(user_threshold) + "\n"
                           "    window: 5m\n"
                           "    duration: 10m\n" + lockout_extra;
-    // Many 407s from one address are the point here, not the 407 rate limit; and every
-    // failed login keeps a row of its own.
-    settings.proxy_extra = "  flood:\n    challenges_per_second: 0\n";
+    // Every failed login keeps a row of its own.
+    settings.proxy_extra = "  flood:\n" + flood;
     settings.audit_extra = "  unauthenticated:\n    records_per_second: 1000000\n    records_burst: 1000000\n";
     // Any port: rules live in the shared database and only the first proxy of this
     // program loads them, while each suite's origin has a port of its own.
@@ -115,15 +114,15 @@ struct proxied_directory {
   }
 };
 
-// One proxy (and slapd) per test suite: `Suite::name` names its audit chain, and
-// `Suite::lockout_extra` sizes its lockout table.
+// One proxy (and slapd) per test suite: `Suite::name` names its audit chain,
+// `Suite::lockout_extra` sizes its lockout table, `Suite::flood` sets its 407 rate limit.
 template <typename Suite>
 class proxy_suite : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!services_environment::available()) return;
     try {
-      env_.start(Suite::name, Suite::lockout_extra);
+      env_.start(Suite::name, Suite::lockout_extra, Suite::flood);
     } catch (const std::exception& e) {
       error_ = e.what();
     }
@@ -143,6 +142,8 @@ class AdversaryIdentity : public proxy_suite<AdversaryIdentity> {
   static constexpr const char* name = "identity-e2e";
   // 64 counters, 4 per shard: a flood of names has to evict, and no shard fills with locks.
   static constexpr const char* lockout_extra = "    max_entries: 64\n";
+  // Many 407s from one address are the point here, not the 407 rate limit.
+  static constexpr const char* flood = "    challenges_per_second: 0\n";
 };
 
 TEST_F(AdversaryIdentity, EverySpellingLogsInAndIsAuditedAsTheEntrysUid) {
@@ -230,6 +231,7 @@ class AdversaryIdentityFullTable : public proxy_suite<AdversaryIdentityFullTable
  public:
   static constexpr const char* name = "identity-full-e2e";
   static constexpr const char* lockout_extra = "    max_entries: 1\n";
+  static constexpr const char* flood = "    challenges_per_second: 0\n";
 };
 
 TEST_F(AdversaryIdentityFullTable, ATableFullOfLocksRefusesNewNamesAndKeepsTheLock) {
@@ -246,6 +248,20 @@ TEST_F(AdversaryIdentityFullTable, ATableFullOfLocksRefusesNewNamesAndKeepsTheLo
   EXPECT_EQ(env_.status("alice:alice-pw"), "200") << "a password the cache knows stops working";
   const auto rows = env_.audit("username || ' ' || error", "username = 'bob' AND error LIKE '%full%'");
   EXPECT_NE(rows.find("bob lockout table full"), std::string::npos) << rows;
+}
+
+// One 407 per client address, then 429 before the directory is asked.
+class AdversaryIdentityThrottled : public proxy_suite<AdversaryIdentityThrottled> {
+ public:
+  static constexpr const char* name = "identity-throttled-e2e";
+  static constexpr const char* lockout_extra = "";
+  static constexpr const char* flood = "    challenges_per_second: 1\n    challenge_burst: 1\n";
+};
+
+TEST_F(AdversaryIdentityThrottled, ARequestRefusedBeforeTheDirectoryIsFiledUnderTheFoldedName) {
+  EXPECT_EQ(env_.status("Alice:guess-1", {}, "budget.html"), "407");
+  EXPECT_EQ(env_.status("ALICE :guess-2", {}, "budget.html"), "429");
+  EXPECT_EQ(env_.audit("status || ' ' || username", "path = '/budget.html'", 2), "407 alice\n429 alice\n");
 }
 
 }  // namespace
