@@ -28,8 +28,18 @@ DESIGN_METRICS = [
     "tollgate_policy_rules",
     "tollgate_build_info",
 ]
-# Needed for the certificate alert when the admin listener speaks TLS.
-EXTRA_METRICS = ["tollgate_admin_tls_cert_expiry_timestamp_seconds"]
+# Needed for the certificate alert when the admin listener speaks TLS, and for the
+# adversary defences of issue 16 (flood, lockout, spool quarantine), which the docs name.
+EXTRA_METRICS = [
+    "tollgate_admin_tls_cert_expiry_timestamp_seconds",
+    "tollgate_audit_queue_bytes",
+    "tollgate_audit_records_aggregated_total",
+    "tollgate_audit_records_truncated_total",
+    "tollgate_audit_spool_quarantined_files",
+    "tollgate_auth_lockout_full_total",
+    "tollgate_auth_throttled_total",
+    "tollgate_flood_tracked_clients",
+]
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
 
 
