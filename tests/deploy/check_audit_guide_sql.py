@@ -45,6 +45,9 @@ VALUES
   'example.com', 80, '/', 407, 'auth_failed', NULL, NULL, 3, 0, 0, 100, NULL, 'curl', NULL, '\\x12', '\\x13'),
  (now() - interval '2 hours', 'proxy-b', 4, 'request', '10.1.2.5', 50005, 'mallory', NULL, 'GET', 'http',
   'example.com', 80, '/', 407, 'auth_failed', NULL, NULL, 3, 0, 0, 100, NULL, 'curl', NULL, '\\x13', '\\x14'),
+ (now() - interval '30 minutes', 'proxy-b', 5, 'request', '10.1.2.6', 50006, NULL, NULL, NULL, NULL,
+  NULL, NULL, NULL, 407, 'auth_required', NULL, NULL, 3, 90000, 120000, 9000000, NULL, NULL,
+  'aggregate of 250 requests over the per-client rate', '\\x14', '\\x15'),
  (TIMESTAMPTZ '2025-03-14 10:00:00 Europe/Berlin', 'proxy-a', 100, 'request', '10.1.2.3', 50100, 'alice', '{engineering}',
   'GET', 'http', 'docs.example.org', 80, '/guide', 200, 'allow', 2, NULL, 2, 300, 4000, 900, '192.0.2.10', 'curl/7.88',
   NULL, '\\x20', '\\x21');
