@@ -5,6 +5,7 @@
 #include "request_checks.hpp"
 #include "target.hpp"
 #include "tollgate/common/host_name.hpp"
+#include "tollgate/common/request_path.hpp"
 
 #include <benchmark/benchmark.h>
 #include <boost/asio/buffer.hpp>
@@ -51,8 +52,12 @@ void BM_FullHeadHandling(benchmark::State& state) {
     if (parse_absolute_target(req.target(), t) != target_error::none) state.SkipWithError("target");
     auto host = tollgate::normalise_host(t.where.host);
     benchmark::DoNotOptimize(host);
+    tollgate::request_facts facts;
+    if (tollgate::assign_request_path(facts, t.path)) state.SkipWithError("path");
+    std::string upstream_target = facts.path;
+    upstream_target.append(t.path_and_query.substr(t.path.size()));
     strip_hop_by_hop(req);
-    req.target(t.path_and_query);
+    req.target(upstream_target);
     append_via(req, "1.1 tollgate");
     benchmark::DoNotOptimize(req);
   }
@@ -63,6 +68,18 @@ void BM_Normalise(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(tollgate::normalise_host("WWW.Example.COM."));
 }
 BENCHMARK(BM_Normalise);
+
+// Path normalisation (issue 16) on its own: a typical path, and one that needs every
+// step (escapes, doubled slashes, dot segments, parameters, a trailing dot).
+void BM_NormalisePath(benchmark::State& state, const char* path) {
+  tollgate::request_facts facts;
+  for (auto _ : state) {
+    if (tollgate::assign_request_path(facts, path)) state.SkipWithError("refused");
+    benchmark::DoNotOptimize(facts);
+  }
+}
+BENCHMARK_CAPTURE(BM_NormalisePath, typical, "/articles/2024/05/some-article-title");
+BENCHMARK_CAPTURE(BM_NormalisePath, every_step, "/a//b/./%7Euser/x/../caf%c3%a9;jsessionid=1/v1./index.html");
 
 }  // namespace
 
