@@ -138,6 +138,39 @@ boost::system::result<decoded_segment> decode_segment(std::string_view raw, over
   return seg;
 }
 
+// pchar (RFC 3986) without '%' and ';': bytes a normal form keeps as they are and
+// that need no second look.
+bool is_plain(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~' || c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
+         c == '+' || c == ',' || c == '=' || c == ':' || c == '@';
+}
+
+// Most paths are normal already: plain bytes, no doubled slash, no segment of dots.
+// They are copied as they are, without the segment-by-segment decoding.
+bool is_already_normal(std::string_view path) noexcept {
+  bool only_dots = true;
+  std::size_t segment_length = 0;
+  for (std::size_t i = 1; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '/') {
+      if (segment_length == 0 || only_dots) return false;  // "//", or "/./", "/../", "/.../"
+      only_dots = true;
+      segment_length = 0;
+      continue;
+    }
+    if (!is_plain(c)) return false;
+    only_dots = only_dots && c == '.';
+    ++segment_length;
+  }
+  return segment_length == 0 || !only_dots;
+}
+
+bool has_name_ending_in_dot_or_space(std::string_view path) noexcept {
+  return path.ends_with('.') || path.ends_with("%20") || path.find("./") != std::string_view::npos ||
+         path.find("%20/") != std::string_view::npos;
+}
+
 enum class segment_kind { name, empty, dot, dot_dot };
 
 boost::system::result<segment_kind> classify(const decoded_segment& seg) {
@@ -178,6 +211,7 @@ boost::system::error_code make_error_code(path_error e) noexcept {
 
 boost::system::result<std::string> normalise_request_path(std::string_view path) {
   if (path.empty() || path.front() != '/') return path_error::not_absolute;
+  if (is_already_normal(path)) return std::string(path);
   // Output segments as [begin, end) offsets into `joined`, so ".." can drop one.
   std::string joined;
   joined.reserve(path.size());
@@ -290,10 +324,8 @@ boost::system::error_code assign_request_path(request_facts& facts, std::string_
     servlet = strip_path_parameters(p);
     add(servlet, false);
   }
-  if (p.find('.') != std::string_view::npos || p.find("%20") != std::string_view::npos) {
-    add(strip_trailing_dots_and_spaces(p), true);
-    if (!servlet.empty()) add(strip_trailing_dots_and_spaces(servlet), true);
-  }
+  if (has_name_ending_in_dot_or_space(p)) add(strip_trailing_dots_and_spaces(p), true);
+  if (!servlet.empty() && has_name_ending_in_dot_or_space(servlet)) add(strip_trailing_dots_and_spaces(servlet), true);
   return {};
 }
 

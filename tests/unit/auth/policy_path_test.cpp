@@ -81,6 +81,7 @@ TEST(path_rules, a_case_insensitive_rule_reads_the_path_as_windows_does) {
   EXPECT_EQ(decide_path(p, "/ADMIN./x"), 1);
   EXPECT_EQ(decide_path(p, "/admin%20/x"), 1);
   EXPECT_EQ(decide_path(p, "/Admin.;x/y"), 1);
+  EXPECT_EQ(decide_path(p, "/%20;x/admin/y"), 1);  // found by fuzzing: " " is no name on Windows
   EXPECT_EQ(decide_path(p, "/docs/a."), 2);
   EXPECT_EQ(decide_path(p, "/docs./a"), 4);   // not every reading is under /docs/
   EXPECT_EQ(decide_path(p, "/exact./x"), 4);  // an exact rule: the origin is not Windows
