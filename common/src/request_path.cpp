@@ -253,15 +253,19 @@ boost::system::result<std::string> normalise_request_path(std::string_view path)
   return joined;
 }
 
-std::string strip_path_parameters(std::string_view normalised) {
+namespace {
+
+// Rebuilds a normalised path from what `name_of` keeps of each segment; a segment left
+// empty disappears (the final one leaves a trailing slash).
+template <class NameOf>
+std::string rebuild_path(std::string_view normalised, NameOf name_of) {
   std::string out;
   out.reserve(normalised.size());
   std::string_view rest = normalised.substr(normalised.empty() ? 0 : 1);
   for (;;) {
     const auto slash = rest.find('/');
     const bool last = slash == std::string_view::npos;
-    const std::string_view seg = rest.substr(0, slash);
-    const std::string_view name = seg.substr(0, std::min(seg.find(';'), seg.find("%3B")));
+    const std::string_view name = name_of(rest.substr(0, slash));
     if (!name.empty()) {
       out.push_back('/');
       out.append(name);
@@ -275,34 +279,26 @@ std::string strip_path_parameters(std::string_view normalised) {
   return out;
 }
 
+}  // namespace
+
+std::string strip_path_parameters(std::string_view normalised) {
+  return rebuild_path(normalised, [](std::string_view seg) {
+    return seg.substr(0, std::min(seg.find(';'), seg.find("%3B")));
+  });
+}
+
 std::string strip_trailing_dots_and_spaces(std::string_view normalised) {
-  std::string out;
-  out.reserve(normalised.size());
-  std::string_view rest = normalised.substr(normalised.empty() ? 0 : 1);
-  for (;;) {
-    const auto slash = rest.find('/');
-    const bool last = slash == std::string_view::npos;
-    std::string_view name = rest.substr(0, slash);
+  return rebuild_path(normalised, [](std::string_view name) {
     for (;;) {
       if (name.ends_with('.')) {
         name.remove_suffix(1);
       } else if (name.ends_with("%20")) {
         name.remove_suffix(3);
       } else {
-        break;
+        return name;
       }
     }
-    if (!name.empty()) {
-      out.push_back('/');
-      out.append(name);
-    }
-    if (last) {
-      if (name.empty() || out.empty()) out.push_back('/');
-      break;
-    }
-    rest.remove_prefix(slash + 1);
-  }
-  return out;
+  });
 }
 
 boost::system::error_code assign_request_path(request_facts& facts, std::string_view raw_path) {
