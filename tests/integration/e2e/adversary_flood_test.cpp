@@ -7,6 +7,7 @@
 // another address during the flood each keep their own whole row. Nothing is lost.
 #include "tollgate/testing/http_load.hpp"
 #include "tollgate/testing/ldap_server.hpp"
+#include "tollgate/testing/net_util.hpp"
 #include "tollgate/testing/postgres_server.hpp"
 #include "tollgate/testing/services_environment.hpp"
 #include "tollgate/testing/static_origin.hpp"
@@ -59,16 +60,6 @@ int connect_from(const std::string& source, std::uint16_t port) {
     return -1;
   }
   return fd;
-}
-
-bool send_all(int fd, const std::string& data) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const auto n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    off += static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 // Reads answers (head and Content-Length body) until `want` arrived or the connection

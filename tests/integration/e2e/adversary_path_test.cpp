@@ -6,6 +6,7 @@
 // on, and even the laxest reading of what arrived stays where the rule allowed.
 #include "tollgate/testing/http_load.hpp"
 #include "tollgate/testing/lax_path.hpp"
+#include "tollgate/testing/net_util.hpp"
 #include "tollgate/testing/postgres_server.hpp"
 #include "tollgate/testing/services_environment.hpp"
 #include "tollgate/testing/tollgate_process.hpp"
@@ -82,7 +83,7 @@ class recording_origin {
         const std::string body = "served " + target;
         const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
                                    "\r\nConnection: close\r\n\r\n" + body;
-        ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+        send_all(c, answer);
       }
       ::close(c);
     }
@@ -106,8 +107,7 @@ std::string exchange(std::uint16_t port, const std::string& request) {
   timeval tv{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && send_all(fd, request)) {
     char buf[4096];
     for (;;) {
       const auto n = ::recv(fd, buf, sizeof buf, 0);

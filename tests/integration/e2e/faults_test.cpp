@@ -98,15 +98,6 @@ std::string read_head(int fd) {
   return in;
 }
 
-void send_all(int fd, const std::string& data) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const auto n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    off += static_cast<std::size_t>(n);
-  }
-}
-
 /// Closes with a TCP reset instead of a FIN.
 void reset_close(int fd) {
   linger l{1, 0};

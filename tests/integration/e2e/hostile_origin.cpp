@@ -1,5 +1,7 @@
 #include "hostile_origin.hpp"
 
+#include "tollgate/testing/net_util.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -24,16 +26,6 @@ std::size_t content_length_of(const std::string& head) {
   const auto at = l.find("\r\ncontent-length:");
   if (at == std::string::npos) return 0;
   return static_cast<std::size_t>(std::strtoull(l.c_str() + at + 17, nullptr, 10));
-}
-
-bool send_all(int fd, const std::string& data) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const auto n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    off += static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 std::string ok(const std::string& body) {

@@ -1,4 +1,5 @@
 #include "tollgate/testing/http_load.hpp"
+#include "tollgate/testing/net_util.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -53,15 +54,6 @@ int connect_to(std::uint16_t port, int timeout_seconds) {
     return -1;
   }
   return fd;
-}
-
-bool send_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const auto n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 bool header_says(std::string_view head, std::string_view name, std::string_view value) {

@@ -2,11 +2,15 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace tollgate::testing {
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
 std::uint16_t free_port();
+
+/// Writes all of `data` to socket `fd` (no SIGPIPE); false when the peer is gone.
+bool send_all(int fd, std::string_view data);
 
 /// Polls until something accepts TCP connections on 127.0.0.1:port.
 bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
