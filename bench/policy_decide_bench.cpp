@@ -2,8 +2,8 @@
 // Target: at least 2 million decisions per second. policy_decide_by_rule_count
 // shows the cost per decision from 10 to 100,000 rules (issue 9: adding rules must
 // not slow the proxy).
-#include "tollgate/auth/compiled_policy.hpp"
-#include "tollgate/auth/policy_engine.hpp"
+#include "tollgate/policy/compiled_policy.hpp"
+#include "tollgate/policy/engine.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -13,7 +13,7 @@
 
 namespace {
 
-using namespace tollgate::auth;
+using namespace tollgate::policy;
 
 constexpr int default_rule_total = 10000;
 constexpr int group_total = 200;

@@ -65,7 +65,7 @@ check_reports
 
 stage "3/3 ThreadSanitizer: the concurrent parts (build-tsan)"
 tsan_tests=(tests/unit/audit/audit_unit_test tests/unit/auth/auth_ldap_unit_tests
-            tests/unit/auth/auth_policy_unit_tests)
+            tests/unit/policy/policy_unit_tests)
 cmake --preset tsan >/dev/null
 cmake --build build-tsan -j "$jobs" --target "${tsan_tests[@]##*/}"
 for t in "${tsan_tests[@]}"; do

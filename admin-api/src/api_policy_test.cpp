@@ -1,7 +1,7 @@
 // POST /api/v1/policy/test: which rule would decide a request, and why.
 #include "api.hpp"
 #include "time_format.hpp"
-#include "tollgate/auth/rule_json.hpp"
+#include "tollgate/policy/rule_json.hpp"
 #include "tollgate/common/host_name.hpp"
 #include "tollgate/common/request_path.hpp"
 
@@ -151,7 +151,7 @@ api_response api::policy_test(const api_request& req) {
   const auto d = svc_.decide(who, facts);
   boost::json::value rule = nullptr;
   if (d.rule_id && svc_.rules.get)
-    if (const auto r = svc_.rules.get(*d.rule_id)) rule = auth::rule_to_json(*r);
+    if (const auto r = svc_.rules.get(*d.rule_id)) rule = policy::rule_to_json(*r);
 
   std::string reason;
   if (d.rule_id)
@@ -168,7 +168,7 @@ api_response api::policy_test(const api_request& req) {
                               {"path", facts.path},
                               {"time", format_rfc3339(facts.when)}};
   request["address"] = facts.address ? boost::json::value(facts.address->to_string()) : boost::json::value(nullptr);
-  return json_response(200, {{"decision", auth::to_string(d.action)},
+  return json_response(200, {{"decision", policy::to_string(d.action)},
                              {"rule_id", optional_id(d.rule_id)},
                              {"would_rule_id", optional_id(d.would_rule_id)},
                              {"policy_version", d.version},

@@ -6,31 +6,31 @@ namespace tollgate::admin_api {
 
 namespace {
 
-auth::change_actor to_change_actor(const actor& a) { return {a.name, a.role, a.client_ip}; }
+policy::change_actor to_change_actor(const actor& a) { return {a.name, a.role, a.client_ip}; }
 
-[[noreturn]] void unavailable(const auth::store_error& e) {
+[[noreturn]] void unavailable(const policy::store_error& e) {
   throw std::runtime_error("policy store: " + e.message);
 }
 
 // The store's error for a write, as the API's result (`unavailable` throws).
-rule_write_result from_error(const auth::store_error& e, auth::policy_store& store, std::int64_t id) {
+rule_write_result from_error(const policy::store_error& e, policy::policy_store& store, std::int64_t id) {
   switch (e.code) {
-    case auth::store_errc::not_found:
+    case policy::store_errc::not_found:
       return {rule_write_status::not_found, std::nullopt, {}};
-    case auth::store_errc::conflict: {
+    case policy::store_errc::conflict: {
       auto current = store.get(id);
-      return {rule_write_status::conflict, current ? std::optional<auth::rule>(*current) : std::nullopt, {}};
+      return {rule_write_status::conflict, current ? std::optional<policy::rule>(*current) : std::nullopt, {}};
     }
-    case auth::store_errc::invalid:
+    case policy::store_errc::invalid:
       return {rule_write_status::invalid, std::nullopt, e.problems};
-    case auth::store_errc::unavailable:
+    case policy::store_errc::unavailable:
       break;
   }
   unavailable(e);
 }
 
 // The version to expect: the caller's, or (unconditional write) the current one.
-std::variant<std::int64_t, rule_write_result> expected_version(auth::policy_store& store, std::int64_t id,
+std::variant<std::int64_t, rule_write_result> expected_version(policy::policy_store& store, std::int64_t id,
                                                                 std::optional<std::int64_t> expected) {
   if (expected) return *expected;
   auto current = store.get(id);
@@ -40,7 +40,7 @@ std::variant<std::int64_t, rule_write_result> expected_version(auth::policy_stor
 
 }  // namespace
 
-rule_operations make_rule_operations(auth::policy_store& store) {
+rule_operations make_rule_operations(policy::policy_store& store) {
   rule_operations ops;
   ops.records_changes = true;
   ops.list = [&store] {
@@ -48,18 +48,18 @@ rule_operations make_rule_operations(auth::policy_store& store) {
     if (!r) unavailable(r.error());
     return std::move(*r);
   };
-  ops.get = [&store](std::int64_t id) -> std::optional<auth::rule> {
+  ops.get = [&store](std::int64_t id) -> std::optional<policy::rule> {
     auto r = store.get(id);
     if (r) return std::move(*r);
-    if (r.error().code == auth::store_errc::not_found) return std::nullopt;
+    if (r.error().code == policy::store_errc::not_found) return std::nullopt;
     unavailable(r.error());
   };
-  ops.create = [&store](const auth::rule& rule, const actor& who) {
+  ops.create = [&store](const policy::rule& rule, const actor& who) {
     auto r = store.create(rule, to_change_actor(who));
     if (!r) return from_error(r.error(), store, 0);
     return rule_write_result{rule_write_status::ok, std::move(*r), {}};
   };
-  ops.update = [&store](const auth::rule& rule, std::optional<std::int64_t> expected, const actor& who) {
+  ops.update = [&store](const policy::rule& rule, std::optional<std::int64_t> expected, const actor& who) {
     auto version = expected_version(store, rule.id, expected);
     if (auto* early = std::get_if<rule_write_result>(&version)) return std::move(*early);
     auto r = store.update(rule.id, rule, std::get<std::int64_t>(version), to_change_actor(who));

@@ -344,8 +344,8 @@ std::vector<key_spec> build_table() {
 
   // policy
   t.push_back(make("policy.default", "allow | deny", [](config& c, const std::vector<scalar>& v, const key_context& ctx) {
-    if (v[0].text == "allow") c.policy.default_action = auth::policy_action::allow;
-    else if (v[0].text == "deny") c.policy.default_action = auth::policy_action::deny;
+    if (v[0].text == "allow") c.policy.default_action = policy::policy_action::allow;
+    else if (v[0].text == "deny") c.policy.default_action = policy::policy_action::deny;
     else ctx.fail("policy.default", v[0].line, "expected allow or deny (got \"" + v[0].text + "\")");
   }));
   t.push_back(input_file_key("policy.bootstrap_rules_file", TG_FIELD(policy.bootstrap_rules_file)));

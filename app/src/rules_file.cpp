@@ -1,6 +1,6 @@
 #include "tollgate/app/rules_file.hpp"
 
-#include "tollgate/auth/rule_json.hpp"
+#include "tollgate/policy/rule_json.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -83,7 +83,7 @@ YAML::Node locate(const YAML::Node& start, const std::string& field) {
 
 }  // namespace
 
-std::variant<std::vector<auth::rule>, std::vector<config_problem>> load_rules_file(const std::string& path) {
+std::variant<std::vector<policy::rule>, std::vector<config_problem>> load_rules_file(const std::string& path) {
   std::vector<config_problem> problems;
   YAML::Node root;
   try {
@@ -93,10 +93,10 @@ std::variant<std::vector<auth::rule>, std::vector<config_problem>> load_rules_fi
   } catch (const YAML::ParserException& e) {
     return std::vector<config_problem>{{path, e.mark.line + 1, "", e.msg}};
   }
-  if (root.IsNull()) return std::vector<auth::rule>{};
+  if (root.IsNull()) return std::vector<policy::rule>{};
   if (!root.IsSequence()) return std::vector<config_problem>{{path, line_of(root), "", "must be a list of rules"}};
 
-  std::vector<auth::rule> rules;
+  std::vector<policy::rule> rules;
   for (std::size_t i = 0; i < root.size(); ++i) {
     const auto item = root[i];
     const std::string key = "rules[" + std::to_string(i) + "]";
@@ -104,15 +104,15 @@ std::variant<std::vector<auth::rule>, std::vector<config_problem>> load_rules_fi
       problems.push_back({path, line_of(item["id"]), key + ".id", "ids are assigned by the store; leave it out"});
       continue;
     }
-    auto parsed = auth::rule_from_json(to_json(item));
-    if (auto* rule_problems = std::get_if<std::vector<auth::rule_problem>>(&parsed)) {
+    auto parsed = policy::rule_from_json(to_json(item));
+    if (auto* rule_problems = std::get_if<std::vector<policy::rule_problem>>(&parsed)) {
       for (const auto& p : *rule_problems) {
         problems.push_back({path, line_of(locate(item, p.field)), p.field.empty() ? key : key + "." + p.field,
                             p.message});
       }
       continue;
     }
-    rules.push_back(std::move(std::get<auth::rule>(parsed)));
+    rules.push_back(std::move(std::get<policy::rule>(parsed)));
   }
   if (!problems.empty()) return problems;
   return rules;

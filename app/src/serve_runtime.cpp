@@ -9,9 +9,9 @@
 #include "tollgate/audit/pg_audit_sink.hpp"
 #include "tollgate/auth/ldap_authenticator.hpp"
 #include "tollgate/auth/ldap_directory.hpp"
-#include "tollgate/auth/policy_engine.hpp"
-#include "tollgate/auth/policy_store.hpp"
-#include "tollgate/auth/policy_watcher.hpp"
+#include "tollgate/policy/engine.hpp"
+#include "tollgate/policy/store.hpp"
+#include "tollgate/policy/watcher.hpp"
 #include "tollgate/proxy/server.hpp"
 #include "version.hpp"
 
@@ -90,19 +90,19 @@ class runtime final : public serve_runtime {
 
  private:
   void build_policy() {
-    engine_ = std::make_shared<auth::policy_engine>();
-    store_ = auth::policy_store::create(cfg_.postgres.admin_dsn);
+    engine_ = std::make_shared<policy::policy_engine>();
+    store_ = policy::policy_store::create(cfg_.postgres.admin_dsn);
     if (!cfg_.policy.bootstrap_rules_file.empty()) bootstrap_rules();
 
-    auth::policy_watcher_options w;
+    policy::policy_watcher_options w;
     w.dsn = cfg_.postgres.admin_dsn;
     w.default_action = cfg_.policy.default_action;
-    w.on_swap = [gauge = policy_rules_](const auth::compiled_policy& p) {
+    w.on_swap = [gauge = policy_rules_](const policy::compiled_policy& p) {
       gauge->Set(static_cast<double>(p.rule_count()));
       spdlog::info("policy version {} installed ({} rules)", p.version(), p.rule_count());
     };
     w.on_error = [](std::string_view why) { spdlog::warn("policy: {}", why); };
-    watcher_ = auth::policy_watcher::start(std::move(w), engine_);
+    watcher_ = policy::policy_watcher::start(std::move(w), engine_);
     if (!watcher_->wait_until_loaded(first_policy_wait))
       spdlog::warn("policy: not loaded from PostgreSQL yet; denying everything until it is");
   }
@@ -168,7 +168,7 @@ class runtime final : public serve_runtime {
       for (const auto& p : *problems) all += "\n  " + to_string(p);
       throw std::runtime_error("policy.bootstrap_rules_file " + cfg_.policy.bootstrap_rules_file + ":" + all);
     }
-    const auto inserted = store_->bootstrap(std::get<std::vector<auth::rule>>(rules));
+    const auto inserted = store_->bootstrap(std::get<std::vector<policy::rule>>(rules));
     if (!inserted) {
       spdlog::warn("policy: bootstrap rules not loaded now: {}", inserted.error().message);
     } else if (*inserted > 0) {
@@ -223,9 +223,9 @@ class runtime final : public serve_runtime {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Gauge* policy_rules_ = nullptr;
   std::unique_ptr<audit::pg_audit_sink> sink_;
-  std::unique_ptr<auth::policy_store> store_;
-  std::shared_ptr<auth::policy_engine> engine_;
-  std::unique_ptr<auth::policy_watcher> watcher_;
+  std::unique_ptr<policy::policy_store> store_;
+  std::shared_ptr<policy::policy_engine> engine_;
+  std::unique_ptr<policy::policy_watcher> watcher_;
   std::unique_ptr<auth::ldap_authenticator> authn_;
   std::mutex group_directory_mutex_;  // a directory serves one caller at a time
   std::unique_ptr<auth::directory> group_directory_;  // the admin dry run's group lookups

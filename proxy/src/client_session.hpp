@@ -5,7 +5,7 @@
 #include "pipe_pool.hpp"
 #include "tollgate/audit/audit_record.hpp"
 #include "tollgate/auth/authenticator.hpp"
-#include "tollgate/auth/policy.hpp"
+#include "tollgate/policy/policy.hpp"
 #include "tollgate/common/identity.hpp"
 #include "tollgate/common/request_facts.hpp"
 #include "tollgate/proxy/options.hpp"
@@ -147,7 +147,7 @@ class client_session final : public tracked_connection, public std::enable_share
   clock::time_point started_{};
   tollgate::request_facts facts_;
   tollgate::identity who_;
-  auth::decision decision_;
+  policy::decision decision_;
   boost::asio::ip::tcp::endpoint destination_;
   std::string target_;       // upstream request target (origin-form)
   std::string host_header_;  // upstream Host

@@ -153,7 +153,7 @@ void client_session::unresolved(const std::string& why) {
   rec_.rule_id = decision_.rule_id;
   rec_.would_rule_id = decision_.would_rule_id;
   rec_.policy_version = decision_.version;
-  if (decision_.action == auth::policy_action::deny) {
+  if (decision_.action == policy::policy_action::deny) {
     deny_page();
     return;
   }
@@ -174,7 +174,7 @@ void client_session::decide(boost::asio::ip::address addr) {
   rec_.rule_id = decision_.rule_id;
   rec_.would_rule_id = decision_.would_rule_id;
   rec_.policy_version = decision_.version;
-  if (decision_.action == auth::policy_action::deny) {
+  if (decision_.action == policy::policy_action::deny) {
     deny_page();
     return;
   }

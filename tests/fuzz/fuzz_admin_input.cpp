@@ -4,7 +4,7 @@
 // accepted from JSON survives rule_to_json -> rule_from_json unchanged; limits hold.
 #include "cursor.hpp"
 #include "query_params.hpp"
-#include "tollgate/auth/rule_json.hpp"
+#include "tollgate/policy/rule_json.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -31,12 +31,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   boost::system::error_code ec;
   const auto json = boost::json::parse(text, ec);
   if (ec) return 0;
-  const auto parsed = auth::rule_from_json(json);
-  if (const auto* r = std::get_if<auth::rule>(&parsed)) {
-    const auto round = auth::rule_from_json(auth::rule_to_json(*r));
-    const auto* back = std::get_if<auth::rule>(&round);
+  const auto parsed = policy::rule_from_json(json);
+  if (const auto* r = std::get_if<policy::rule>(&parsed)) {
+    const auto round = policy::rule_from_json(policy::rule_to_json(*r));
+    const auto* back = std::get_if<policy::rule>(&round);
     if (back == nullptr) std::abort();
-    auth::rule a = *r, b = *back;
+    policy::rule a = *r, b = *back;
     a.id = b.id = 0;
     a.version = b.version = 0;
     if (!(a == b)) std::abort();

@@ -2,8 +2,8 @@
 // a request. Invariants: normalising is idempotent; any spelling of an address inside
 // 10.0.0.0/8 or 127.0.0.0/8 (IPv4, IPv4-mapped IPv6, decimal, octal, hex) meets the CIDR
 // deny rule, so no spelling escapes it; decisions are deterministic.
-#include "tollgate/auth/compiled_policy.hpp"
-#include "tollgate/auth/rule.hpp"
+#include "tollgate/policy/compiled_policy.hpp"
+#include "tollgate/policy/rule.hpp"
 #include "tollgate/common/host_name.hpp"
 
 #include <cstdlib>
@@ -14,23 +14,23 @@ namespace {
 
 using namespace tollgate;
 
-std::shared_ptr<const auth::compiled_policy> make_policy() {
-  std::vector<auth::rule> rules;
-  auth::rule deny_private;
+std::shared_ptr<const policy::compiled_policy> make_policy() {
+  std::vector<policy::rule> rules;
+  policy::rule deny_private;
   deny_private.id = 1;
   deny_private.priority = 1;
-  deny_private.action = auth::policy_action::deny;
+  deny_private.action = policy::policy_action::deny;
   deny_private.hosts = {"10.0.0.0/8", "127.0.0.0/8", "::1/128"};
   rules.push_back(deny_private);
-  auth::rule allow_example;
+  policy::rule allow_example;
   allow_example.id = 2;
   allow_example.priority = 2;
-  allow_example.action = auth::policy_action::allow;
+  allow_example.action = policy::policy_action::allow;
   allow_example.hosts = {".example.com", "*.example.org", "exact.example.net", "0.0.0.0/0", "::/0"};
   rules.push_back(allow_example);
-  auto compiled = auth::compiled_policy::compile(std::move(rules), 1, auth::policy_action::deny);
-  if (!std::holds_alternative<std::shared_ptr<const auth::compiled_policy>>(compiled)) std::abort();
-  return std::get<std::shared_ptr<const auth::compiled_policy>>(compiled);
+  auto compiled = policy::compiled_policy::compile(std::move(rules), 1, policy::policy_action::deny);
+  if (!std::holds_alternative<std::shared_ptr<const policy::compiled_policy>>(compiled)) std::abort();
+  return std::get<std::shared_ptr<const policy::compiled_policy>>(compiled);
 }
 
 bool in_denied_range(const boost::asio::ip::address& a) {

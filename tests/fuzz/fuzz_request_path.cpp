@@ -8,8 +8,8 @@
 //   and never under /internal/ unless the /internal/ deny rule refused it; likewise for
 //   a Windows origin (case folded, trailing dots and spaces trimmed) and
 //   case-insensitive rules for /docs/ and /admin/.
-#include "tollgate/auth/compiled_policy.hpp"
-#include "tollgate/auth/rule.hpp"
+#include "tollgate/policy/compiled_policy.hpp"
+#include "tollgate/policy/rule.hpp"
 #include "tollgate/common/request_path.hpp"
 #include "tollgate/testing/lax_path.hpp"
 
@@ -23,40 +23,40 @@ namespace {
 
 using namespace tollgate;
 
-std::shared_ptr<const auth::compiled_policy> make_policy() {
-  std::vector<auth::rule> rules;
-  auth::rule deny_internal;
+std::shared_ptr<const policy::compiled_policy> make_policy() {
+  std::vector<policy::rule> rules;
+  policy::rule deny_internal;
   deny_internal.id = 1;
   deny_internal.priority = 1;
-  deny_internal.action = auth::policy_action::deny;
+  deny_internal.action = policy::policy_action::deny;
   deny_internal.path_prefixes = {"/internal/"};
   deny_internal.hosts = {"example.com"};
   rules.push_back(deny_internal);
-  auth::rule allow_public;
+  policy::rule allow_public;
   allow_public.id = 2;
   allow_public.priority = 2;
-  allow_public.action = auth::policy_action::allow;
+  allow_public.action = policy::policy_action::allow;
   allow_public.path_prefixes = {"/public/"};
   allow_public.hosts = {"example.com"};
   rules.push_back(allow_public);
   // The same pair for a Windows origin: case-insensitive prefixes.
-  auth::rule deny_admin = deny_internal;
+  policy::rule deny_admin = deny_internal;
   deny_admin.id = 3;
   deny_admin.priority = 3;
   deny_admin.path_prefixes = {"/admin/"};
-  deny_admin.path_case = auth::path_case_mode::insensitive;
+  deny_admin.path_case = policy::path_case_mode::insensitive;
   deny_admin.hosts = {"windows.example"};
   rules.push_back(deny_admin);
-  auth::rule allow_docs = allow_public;
+  policy::rule allow_docs = allow_public;
   allow_docs.id = 4;
   allow_docs.priority = 4;
   allow_docs.path_prefixes = {"/docs/"};
-  allow_docs.path_case = auth::path_case_mode::insensitive;
+  allow_docs.path_case = policy::path_case_mode::insensitive;
   allow_docs.hosts = {"windows.example"};
   rules.push_back(allow_docs);
-  auto compiled = auth::compiled_policy::compile(std::move(rules), 1, auth::policy_action::deny);
-  if (!std::holds_alternative<std::shared_ptr<const auth::compiled_policy>>(compiled)) std::abort();
-  return std::get<std::shared_ptr<const auth::compiled_policy>>(compiled);
+  auto compiled = policy::compiled_policy::compile(std::move(rules), 1, policy::policy_action::deny);
+  if (!std::holds_alternative<std::shared_ptr<const policy::compiled_policy>>(compiled)) std::abort();
+  return std::get<std::shared_ptr<const policy::compiled_policy>>(compiled);
 }
 
 void check_form(const std::string& p) {
@@ -97,13 +97,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto d = policy->decide(identity{}, f);
   const std::string lax = testing::lax_path_reading(f.path, false);
-  if (d.action == auth::policy_action::allow && !lax.starts_with("/public/")) std::abort();
+  if (d.action == policy::policy_action::allow && !lax.starts_with("/public/")) std::abort();
   if (lax.starts_with("/internal/") && d.rule_id != 1) std::abort();
 
   f.host = "windows.example";
   const auto w = policy->decide(identity{}, f);
   const std::string windows = testing::lax_path_reading(f.path, true);
-  if (w.action == auth::policy_action::allow && !windows.starts_with("/docs/")) std::abort();
+  if (w.action == policy::policy_action::allow && !windows.starts_with("/docs/")) std::abort();
   if (windows.starts_with("/admin/") && w.rule_id != 3) std::abort();
   return 0;
 }

@@ -6,9 +6,9 @@
 #include "audit_sql.hpp"
 #include "tollgate/admin_api/policy_store_adapter.hpp"
 #include "tollgate/admin_api/postgres.hpp"
-#include "tollgate/auth/compiled_policy.hpp"
+#include "tollgate/policy/compiled_policy.hpp"
 #include "tollgate/auth/ldap_authenticator.hpp"
-#include "tollgate/auth/policy_store.hpp"
+#include "tollgate/policy/store.hpp"
 #include "tollgate/testing/sanitizer_build.hpp"
 #include "tollgate/testing/net_util.hpp"
 #include "tollgate/testing/services_environment.hpp"
@@ -68,7 +68,7 @@ class AdminApi : public ::testing::Test {
     ASSERT_TRUE(std::holds_alternative<std::unique_ptr<auth::ldap_authenticator>>(authn));
     authn_ = std::move(std::get<std::unique_ptr<auth::ldap_authenticator>>(authn));
 
-    store_ = auth::policy_store::create(pg.owner_dsn());
+    store_ = policy::policy_store::create(pg.owner_dsn());
     audit_ = make_pg_audit_queries(pg.owner_dsn());
     actions_ = make_pg_admin_action_log(pg.owner_dsn());
 
@@ -78,8 +78,8 @@ class AdminApi : public ::testing::Test {
     svc.decide = [](const identity& who, const request_facts& f) {
       auto snap = store_->load();
       if (!snap) throw std::runtime_error(snap.error().message);
-      auto compiled = auth::compiled_policy::compile(snap->rules, snap->version, auth::policy_action::deny);
-      const auto* p = std::get_if<std::shared_ptr<const auth::compiled_policy>>(&compiled);
+      auto compiled = policy::compiled_policy::compile(snap->rules, snap->version, policy::policy_action::deny);
+      const auto* p = std::get_if<std::shared_ptr<const policy::compiled_policy>>(&compiled);
       if (!p) throw std::runtime_error("stored rules do not compile");
       return (*p)->decide(who, f);
     };
@@ -150,7 +150,7 @@ class AdminApi : public ::testing::Test {
 
   static inline std::unique_ptr<prometheus::Registry> registry_;
   static inline std::unique_ptr<auth::ldap_authenticator> authn_;
-  static inline std::unique_ptr<auth::policy_store> store_;
+  static inline std::unique_ptr<policy::policy_store> store_;
   static inline std::unique_ptr<audit_queries> audit_;
   static inline std::unique_ptr<admin_action_log> actions_;
   static inline std::unique_ptr<tollgate::testing::temp_dir> tokens_dir_;

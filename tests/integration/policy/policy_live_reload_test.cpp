@@ -1,9 +1,9 @@
 // Two independent instances (own engine, own watcher connection, own store connection)
 // on one database: a change made through one is enforced by the other within a second;
 // a lost PostgreSQL keeps the last good policy deciding and is recovered from.
-#include "tollgate/auth/policy_watcher.hpp"
+#include "tollgate/policy/watcher.hpp"
 
-#include "tollgate/auth/policy_store.hpp"
+#include "tollgate/policy/store.hpp"
 #include "tollgate/testing/services_environment.hpp"
 
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <mutex>
 #include <thread>
 
-namespace tollgate::auth {
+namespace tollgate::policy {
 namespace {
 
 using namespace std::chrono_literals;
@@ -183,4 +183,4 @@ TEST_F(policy_live_reload_test, z_lost_connection_keeps_deciding_then_reconnects
 }
 
 }  // namespace
-}  // namespace tollgate::auth
+}  // namespace tollgate::policy

@@ -1,6 +1,6 @@
 // policy_store against a real PostgreSQL with every migration applied: CRUD with
 // optimistic versions, the admin record, bootstrap once, policy version bumps.
-#include "tollgate/auth/policy_store.hpp"
+#include "tollgate/policy/store.hpp"
 
 #include "tollgate/testing/services_environment.hpp"
 
@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-namespace tollgate::auth {
+namespace tollgate::policy {
 namespace {
 
 using tollgate::testing::services_environment;
@@ -195,4 +195,4 @@ TEST(policy_store_unreachable, reports_unavailable_instead_of_throwing) {
 }
 
 }  // namespace
-}  // namespace tollgate::auth
+}  // namespace tollgate::policy

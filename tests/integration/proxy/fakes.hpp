@@ -3,7 +3,7 @@
 // be driven end to end without LDAP or PostgreSQL. Test code only.
 #include "tollgate/audit/audit_sink.hpp"
 #include "tollgate/auth/authenticator.hpp"
-#include "tollgate/auth/policy.hpp"
+#include "tollgate/policy/policy.hpp"
 
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
@@ -86,37 +86,37 @@ class fake_authenticator final : public auth::authenticator {
 /// Allow all but listed: host names in `deny_hosts` are denied by rule 7; an address
 /// inside an `allow_cidrs` entry is allowed by rule 1 (matched by address, so it may be
 /// private); CONNECT only to `connect_ports` (when non-empty); everything else allowed by rule 2.
-class fake_policy final : public auth::policy {
+class fake_policy final : public policy::policy {
  public:
   std::vector<std::string> deny_hosts;
   std::vector<std::string> allow_cidrs;
   std::set<std::uint16_t> connect_ports;
 
-  auth::decision decide(const tollgate::identity&, const tollgate::request_facts& f) const override {
-    auth::decision d;
+  tollgate::policy::decision decide(const tollgate::identity&, const tollgate::request_facts& f) const override {
+    tollgate::policy::decision d;
     d.version = 42;
     for (const auto& h : deny_hosts) {
       if (f.host == h) {
-        d.action = auth::policy_action::deny;
+        d.action = tollgate::policy::policy_action::deny;
         d.rule_id = 7;
         return d;
       }
     }
     if (f.is_connect && !connect_ports.empty() && !connect_ports.contains(f.port)) {
-      d.action = auth::policy_action::deny;
+      d.action = tollgate::policy::policy_action::deny;
       return d;  // default
     }
     if (f.address) {
       for (const auto& c : allow_cidrs) {
         if (contains(c, *f.address)) {
-          d.action = auth::policy_action::allow;
+          d.action = tollgate::policy::policy_action::allow;
           d.rule_id = 1;
           d.matched_by_address = true;
           return d;
         }
       }
     }
-    d.action = auth::policy_action::allow;
+    d.action = tollgate::policy::policy_action::allow;
     d.rule_id = 2;
     return d;
   }

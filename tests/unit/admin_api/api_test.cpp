@@ -136,7 +136,7 @@ TEST_F(Api, StoresThatRecordChangesAreNotRecordedTwice) {
 }
 
 TEST_F(Api, StoreRefusalsAre422) {
-  svc.rules.create = [](const auth::rule&, const actor&) {
+  svc.rules.create = [](const policy::rule&, const actor&) {
     return rule_write_result{rule_write_status::invalid, std::nullopt, {{"hosts[0]", "not allowed here"}}};
   };
   const auto r = call(verb::post, "/api/v1/rules", R"({"action": "deny"})");

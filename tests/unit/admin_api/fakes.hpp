@@ -1,7 +1,7 @@
 #pragma once
 // Fakes behind the admin API's service interfaces, for unit tests.
 #include "tollgate/admin_api/services.hpp"
-#include "tollgate/auth/rule_json.hpp"
+#include "tollgate/policy/rule_json.hpp"
 
 #include <boost/asio/post.hpp>
 #include <prometheus/registry.h>
@@ -61,7 +61,7 @@ class fake_authenticator final : public auth::authenticator {
 /// An in-memory rule store with per-rule versions.
 class fake_rule_store {
  public:
-  std::map<std::int64_t, auth::rule> rules;
+  std::map<std::int64_t, policy::rule> rules;
   std::int64_t next_id = 1;
   bool down = false;
   std::vector<actor> actors;
@@ -70,18 +70,18 @@ class fake_rule_store {
     rule_operations ops;
     ops.list = [this] {
       check();
-      std::vector<auth::rule> out;
+      std::vector<policy::rule> out;
       for (auto& [id, r] : rules) out.push_back(r);
-      auth::sort_rules(out);
+      policy::sort_rules(out);
       return out;
     };
-    ops.get = [this](std::int64_t id) -> std::optional<auth::rule> {
+    ops.get = [this](std::int64_t id) -> std::optional<policy::rule> {
       check();
       const auto it = rules.find(id);
       if (it == rules.end()) return std::nullopt;
       return it->second;
     };
-    ops.create = [this](const auth::rule& r, const actor& who) {
+    ops.create = [this](const policy::rule& r, const actor& who) {
       check();
       actors.push_back(who);
       auto stored = r;
@@ -90,7 +90,7 @@ class fake_rule_store {
       rules[stored.id] = stored;
       return rule_write_result{rule_write_status::ok, stored, {}};
     };
-    ops.update = [this](const auth::rule& r, std::optional<std::int64_t> expected, const actor& who) {
+    ops.update = [this](const policy::rule& r, std::optional<std::int64_t> expected, const actor& who) {
       actors.push_back(who);
       check();
       const auto it = rules.find(r.id);
@@ -194,10 +194,10 @@ struct fake_world {
     services s{.authenticator = authn, .registry = registry};
     s.rules = store.operations();
     s.decide = [](const identity& who, const request_facts& f) {
-      auth::decision d;
+      policy::decision d;
       d.version = 7;
       if (std::find(who.groups.begin(), who.groups.end(), "engineering") != who.groups.end() && f.port == 443) {
-        d.action = auth::policy_action::allow;
+        d.action = policy::policy_action::allow;
         d.rule_id = 1;
       }
       return d;

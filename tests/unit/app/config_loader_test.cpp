@@ -157,7 +157,7 @@ TEST(ConfigFixtures, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(cfg.audit.instance, host);
   EXPECT_EQ(cfg.audit.signing_key_file, "/var/lib/tollgate/audit-ed25519.pem");
   EXPECT_EQ(cfg.audit.checkpoint_file, "/var/lib/tollgate/checkpoints.log");
-  EXPECT_EQ(cfg.policy.default_action, auth::policy_action::deny);
+  EXPECT_EQ(cfg.policy.default_action, policy::policy_action::deny);
 }
 
 // --- whole-file behaviour ---
@@ -530,7 +530,7 @@ TEST(ConfigExample, DeployExampleLoadsWithItsSecretsProvided) {
   EXPECT_EQ(cfg.audit.checkpoint_every, au.checkpoint_every);
   EXPECT_EQ(cfg.audit.retention_months, au.retention_months);
   EXPECT_EQ(cfg.audit.store_query, au.store_query);
-  EXPECT_EQ(cfg.policy.default_action, auth::policy_options{}.default_action);
+  EXPECT_EQ(cfg.policy.default_action, policy::policy_options{}.default_action);
 }
 
 }  // namespace

@@ -36,20 +36,20 @@ TEST(rules_file, reads_every_field_with_yaml_scalars_as_written) {
   path_prefixes: [/api/]
 )");
   auto r = load_rules_file(path);
-  ASSERT_TRUE(std::holds_alternative<std::vector<auth::rule>>(r));
-  const auto& rules = std::get<std::vector<auth::rule>>(r);
+  ASSERT_TRUE(std::holds_alternative<std::vector<policy::rule>>(r));
+  const auto& rules = std::get<std::vector<policy::rule>>(r);
   ASSERT_EQ(rules.size(), 3u);
   EXPECT_EQ(rules[0].priority, 10);
-  EXPECT_EQ(rules[0].action, auth::policy_action::deny);
+  EXPECT_EQ(rules[0].action, policy::policy_action::deny);
   EXPECT_EQ(rules[0].comment, "metadata and private ranges");
   EXPECT_EQ(rules[1].groups, std::vector<std::string>{"engineering"});
   EXPECT_EQ(rules[1].hosts, (std::vector<std::string>{"example.com", "*.example.com", ".example.org"}));
-  EXPECT_EQ(rules[1].ports, (std::vector<auth::port_range>{{443, 443}, {8000, 8999}}));
+  EXPECT_EQ(rules[1].ports, (std::vector<policy::port_range>{{443, 443}, {8000, 8999}}));
   ASSERT_TRUE(rules[1].schedule.has_value());
   EXPECT_EQ(rules[1].schedule->from, "08:00");
   EXPECT_EQ(rules[1].schedule->to, "18:00");
   EXPECT_EQ(rules[1].schedule->days.size(), 5u);
-  EXPECT_EQ(rules[1].mode, auth::rule_mode::report);
+  EXPECT_EQ(rules[1].mode, policy::rule_mode::report);
   EXPECT_FALSE(rules[1].enabled);
   EXPECT_EQ(rules[2].priority, 1000);
   EXPECT_TRUE(rules[2].enabled);
@@ -97,8 +97,8 @@ TEST(rules_file, missing_file_is_a_problem_not_an_exception) {
 TEST(rules_file, empty_file_holds_no_rules) {
   scratch_dir dir;
   auto r = load_rules_file(dir.write("rules.yaml", "# nothing yet\n"));
-  ASSERT_TRUE(std::holds_alternative<std::vector<auth::rule>>(r));
-  EXPECT_TRUE(std::get<std::vector<auth::rule>>(r).empty());
+  ASSERT_TRUE(std::holds_alternative<std::vector<policy::rule>>(r));
+  EXPECT_TRUE(std::get<std::vector<policy::rule>>(r).empty());
 }
 
 }  // namespace

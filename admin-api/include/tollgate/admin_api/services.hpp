@@ -3,8 +3,8 @@
 #include "tollgate/admin_api/audit_query.hpp"
 #include "tollgate/audit/verify.hpp"
 #include "tollgate/auth/authenticator.hpp"
-#include "tollgate/auth/policy.hpp"
-#include "tollgate/auth/rule.hpp"
+#include "tollgate/policy/policy.hpp"
+#include "tollgate/policy/rule.hpp"
 #include "tollgate/common/identity.hpp"
 #include "tollgate/common/request_facts.hpp"
 
@@ -61,28 +61,28 @@ struct rule_write_result {
   rule_write_status status = rule_write_status::not_found;
   /// ok: the rule as stored (create/update) or as it was (remove); conflict: the
   /// current rule when known; otherwise empty.
-  std::optional<auth::rule> rule{};
-  std::vector<auth::rule_problem> problems{};  ///< invalid: what the store refused
+  std::optional<policy::rule> rule{};
+  std::vector<policy::rule_problem> problems{};  ///< invalid: what the store refused
 };
 
 /// The policy store's operations. All block (worker threads) and throw std::exception
 /// when the store is unreachable (answered 503). make_rule_operations() adapts
-/// auth::policy_store.
+/// policy::policy_store.
 struct rule_operations {
   /// Every rule, in decision order.
-  std::function<std::vector<auth::rule>()> list{};
-  std::function<std::optional<auth::rule>(std::int64_t id)> get{};
+  std::function<std::vector<policy::rule>()> list{};
+  std::function<std::optional<policy::rule>(std::int64_t id)> get{};
   /// Stores a validated rule (id ignored); ok carries it with id and version assigned.
-  std::function<rule_write_result(const auth::rule& r, const actor& who)> create{};
+  std::function<rule_write_result(const policy::rule& r, const actor& who)> create{};
   /// Replaces rule `r.id` when its version equals `expected_version` (nullopt: any).
-  std::function<rule_write_result(const auth::rule& r, std::optional<std::int64_t> expected_version,
+  std::function<rule_write_result(const policy::rule& r, std::optional<std::int64_t> expected_version,
                                   const actor& who)>
       update{};
   /// Deletes rule `id` when its version equals `expected_version` (nullopt: any).
   std::function<rule_write_result(std::int64_t id, std::optional<std::int64_t> expected_version, const actor& who)>
       remove{};
   /// True when create/update/remove record the change in `admin_actions` themselves,
-  /// in the change's own transaction (auth::policy_store does); the API then does not
+  /// in the change's own transaction (policy::policy_store does); the API then does not
   /// record rule changes a second time.
   bool records_changes = false;
 };
@@ -102,7 +102,7 @@ struct services {
 
   rule_operations rules{};
   /// The live policy's decision, for the dry run.
-  std::function<auth::decision(const identity&, const request_facts&)> decide{};
+  std::function<policy::decision(const identity&, const request_facts&)> decide{};
   /// Groups of `user` from the directory (nested included), nullopt when the user is
   /// unknown; throws when the directory cannot be asked.
   std::function<std::optional<std::vector<std::string>>(const std::string& user)> user_groups{};

@@ -2,7 +2,7 @@
 #include "tollgate/admin_api/options.hpp"
 #include "tollgate/audit/options.hpp"
 #include "tollgate/auth/ldap_options.hpp"
-#include "tollgate/auth/policy_options.hpp"
+#include "tollgate/policy/options.hpp"
 #include "tollgate/proxy/options.hpp"
 
 #include <string>
@@ -24,7 +24,7 @@ struct config {
   auth::ldap_options ldap;
   postgres_options postgres;
   audit::options audit;
-  auth::policy_options policy;
+  policy::policy_options policy;
 };
 
 /// One thing wrong with a config file, printed as `FILE:LINE: key.path: message`.

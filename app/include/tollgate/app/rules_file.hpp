@@ -1,6 +1,6 @@
 #pragma once
 #include "tollgate/app/config.hpp"
-#include "tollgate/auth/rule.hpp"
+#include "tollgate/policy/rule.hpp"
 
 #include <string>
 #include <variant>
@@ -12,6 +12,6 @@ namespace tollgate::app {
 /// of rules with the admin API's fields and defaults, without `id`. Every problem is
 /// returned, each with its line and a key such as "rules[2].hosts[0]"; nothing is
 /// half-loaded. Control plane: reads the file synchronously.
-std::variant<std::vector<auth::rule>, std::vector<config_problem>> load_rules_file(const std::string& path);
+std::variant<std::vector<policy::rule>, std::vector<config_problem>> load_rules_file(const std::string& path);
 
 }  // namespace tollgate::app

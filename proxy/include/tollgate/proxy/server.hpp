@@ -1,7 +1,7 @@
 #pragma once
 #include "tollgate/audit/audit_sink.hpp"
 #include "tollgate/auth/authenticator.hpp"
-#include "tollgate/auth/policy.hpp"
+#include "tollgate/policy/policy.hpp"
 #include "tollgate/proxy/connection_info.hpp"
 #include "tollgate/proxy/options.hpp"
 
@@ -24,7 +24,7 @@ namespace tollgate::proxy {
 struct dependencies {
   auth::authenticator& authenticator;
   /// Asked once per request; swaps its compiled rules internally on reload.
-  const auth::policy& policy;
+  const policy::policy& policy;
   audit::audit_sink& audit;
   /// The proxy registers its metrics here (tollgate_requests_total, ...).
   prometheus::Registry& registry;
