@@ -34,6 +34,10 @@
 #   --growth-rules "10 1000 100000"        [GROWTH_RULES]
 #   --bulk-bytes N    bytes of the CONNECT transfer [BULK_BYTES] (1073741824)
 #   --tollgate PATH   the binary [TOLLGATE_BIN] (build/app/tollgate)
+#   --baseline PATH   a second Tollgate binary (e.g. a build of an earlier commit) run
+#                     beside the first with the same rules and its own database, in the
+#                     same alternating rounds: the table's `baseline` row, and the
+#                     current build's req/s as a ratio of it [BASELINE_BIN]
 #   --work DIR        folder for everything (default: a new /tmp/tollgate-compare.XXXXXX)
 #   --keep            keep the folder (configs, logs, databases) afterwards
 # Other environment: WARMUP (2s), PAUSE (seconds between measurements, 2),
@@ -63,6 +67,7 @@ growth_conns="${GROWTH_CONNECTIONS:-10 50 200 1000}"
 growth_rules="${GROWTH_RULES:-10 1000 100000}"
 bulk_bytes="${BULK_BYTES:-1073741824}"
 tollgate="${TOLLGATE_BIN:-$root/build/app/tollgate}"
+baseline="${BASELINE_BIN:-}"
 work="${WORK_DIR:-}"
 keep=0
 warmup="${WARMUP:-2s}"
@@ -88,6 +93,7 @@ while [ $# -gt 0 ]; do
     --growth-rules) growth_rules=$2; shift ;;
     --bulk-bytes) bulk_bytes=$2; shift ;;
     --tollgate) tollgate=$2; shift ;;
+    --baseline) baseline=$2; shift ;;
     --work) work=$2; shift ;;
     --keep) keep=1 ;;
     -h|--help) usage 0 ;;
@@ -126,13 +132,14 @@ measure() {  # PHASE TARGET SIZE ROUND CONNS RULES
     cpu_us=$(awk -v d=$((c1 - c0)) -v n="$req" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", d * 1e6 / t / n }')
   fi
   local name=${target%%:*}
+  [ "$target" = tollgate:before ] && name=baseline
   echo "kind=http phase=$phase size=$size target=$name instance=${target#*:} round=$round conns=$c rules=$nrules rps=$rps p50=$p50 p99=$p99 requests=$req errors=$err non2xx=$non2xx cpu_us=${cpu_us:-}" >>"$results"
   log "$phase $size $target c=$c round $round: $rps req/s, p50 $p50 ms, p99 $p99 ms, $req requests, errors $err, non-2xx $non2xx${cpu_us:+, $cpu_us us CPU/req}"
   if [[ $target == tollgate:* ]]; then
     after="$(settle "${target#tollgate:}")"
     local r0 o0 g0 r1 o1 g1
     read -r r0 o0 g0 <<<"$before"; read -r r1 o1 g1 <<<"$after"
-    echo "kind=audit phase=$phase size=$size round=$round conns=$c rules=$nrules rows=$((r1 - r0)) ok_rows=$((o1 - o0)) origin=$((g1 - g0)) wrk=$req" >>"$results"
+    echo "kind=audit phase=$phase size=$size instance=${target#tollgate:} round=$round conns=$c rules=$nrules rows=$((r1 - r0)) ok_rows=$((o1 - o0)) origin=$((g1 - g0)) wrk=$req" >>"$results"
     log "  audit: $((r1 - r0)) rows ($((o1 - o0)) allow/200), origin served $((g1 - g0)), wrk completed $req"
   fi
 }
@@ -149,28 +156,30 @@ rotate() {  # ROUND WORDS...: the words, rotated by ROUND-1
 
 echo "kind=meta threads=$threads conns=$conns duration=$duration rounds=$rounds rules=$rules" >>"$results"
 
-# The main Tollgate: --rules rules, database `tollgate`.
+# The main Tollgate: --rules rules, database `tollgate`; the baseline beside it.
 tg_start main "$rules" tollgate
+if [ -n "$baseline" ]; then tg_start before "$rules" tollgate_before "$baseline"; fi
 
 header() {
   echo "bench/compare.sh $mode: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr), open files $nofile"
-  echo "versions: $("$tollgate" --version 2>&1 | head -n1); nginx $(/usr/sbin/nginx -v 2>&1 | sed 's#.*/##'); $(/usr/sbin/squid -v | head -n1 | sed 's/ Cache: Version//'); $(/usr/bin/tinyproxy -v 2>&1 | head -n1); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2); PostgreSQL $(psql -XAtc 'SHOW server_version' "$pg_admin_url"); slapd $(dpkg-query -W -f='${Version}' slapd 2>/dev/null)"
+  echo "versions: $("$tollgate" --version 2>&1 | head -n1)${baseline:+ (baseline: $baseline)}; nginx $(/usr/sbin/nginx -v 2>&1 | sed 's#.*/##'); $(/usr/sbin/squid -v | head -n1 | sed 's/ Cache: Version//'); $(/usr/bin/tinyproxy -v 2>&1 | head -n1); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2); PostgreSQL $(psql -XAtc 'SHOW server_version' "$pg_admin_url"); slapd $(dpkg-query -W -f='${Version}' slapd 2>/dev/null)"
   echo "Tollgate: $rules rules, io_threads $io_threads (0 = cores), max_connections $max_conns; user $bench_user (group $bench_group) over LDAP; audit to PostgreSQL"
 }
 
 # --- the comparison -------------------------------------------------------------
 if [ "$mode" = compare ] || [ "$mode" = all ]; then
   targets=(direct squid tinyproxy tollgate:main)
+  if [ -n "$baseline" ]; then targets+=(tollgate:before); fi
   for size in 1k 100k; do
     log "=== $size: warm-up ($warmup each), then $rounds alternating rounds of $duration"
     for t in "${targets[@]}"; do warm "$t" "$size" "$conns"; done
-    for t in squid tinyproxy tollgate:main; do peak_reset "$(target_pid "$t")"; done
+    for t in "${targets[@]:1}"; do peak_reset "$(target_pid "$t")"; done
     if [ -n "$squid_pid" ]; then for h in $(pgrep -P "$squid_pid" || true); do peak_reset "$h"; done; fi
     for round in $(seq "$rounds"); do
       for t in $(rotate "$round" "${targets[@]}"); do measure compare "$t" "$size" "$round" "$conns" "$rules"; done
     done
-    for t in squid tinyproxy tollgate:main; do
+    for t in "${targets[@]:1}"; do
       pid="$(target_pid "$t")"
       extra=""
       if [ "$t" = squid ]; then
@@ -178,7 +187,8 @@ if [ "$mode" = compare ] || [ "$mode" = all ]; then
         for h in $(pgrep -P "$squid_pid" || true); do hk=$((hk + $(peak_kb "$h"))); hn=$((hn + 1)); done
         extra=" helpers_kb=$hk helpers=$hn"
       fi
-      echo "kind=rss phase=compare size=$size target=${t%%:*} kb=$(peak_kb "$pid")$extra" >>"$results"
+      name=${t%%:*}; [ "$t" = tollgate:before ] && name=baseline
+      echo "kind=rss phase=compare size=$size target=$name kb=$(peak_kb "$pid")$extra" >>"$results"
     done
   done
 fi

@@ -7,7 +7,7 @@ import sys
 from collections import defaultdict
 
 SIZES = [("1k", "1 KiB"), ("100k", "100 KiB")]
-TARGETS = ["direct", "squid", "tinyproxy", "tollgate"]
+TARGETS = ["direct", "squid", "tinyproxy", "tollgate", "baseline"]
 
 
 def load(path):
@@ -128,6 +128,11 @@ def compare(recs, meta):
             if size == "1k":
                 verdict.append(f"p99 {t['p99'] / sq['p99']:.2f} of Squid's (target <= 0.50)")
             print("Tollgate vs targets: " + "; ".join(verdict))
+        if "tollgate" in s and "baseline" in s:
+            t, b = s["tollgate"], s["baseline"]
+            print(f"Tollgate vs baseline build: req/s {t['rps'] / b['rps']:.3f}x, "
+                  f"p99 {t['p99'] / b['p99']:.2f}x, CPU/req "
+                  + ("-" if not (t["cpu"] and b["cpu"]) else f"{t['cpu'] / b['cpu']:.2f}x"))
         audits = [r for r in recs if r.get("kind") == "audit" and r.get("phase") == "compare" and r.get("size") == size]
         for a in sorted(audits, key=lambda r: int(r["round"])):
             print(audit_line(a))
@@ -142,7 +147,8 @@ def audit_line(a):
     rows, ok, origin, wrk, conns = (int(a[k]) for k in ("rows", "ok_rows", "origin", "wrk", "conns"))
     inflight = rows - wrk
     exact = audit_exact(a)
-    return (f"  audit round {a['round']}: {rows:,} new audit_log rows ({ok:,} allow/200); origin served {origin:,} "
+    who = "" if a.get("instance", "main") == "main" else f" ({a['instance']})"
+    return (f"  audit round {a['round']}{who}: {rows:,} new audit_log rows ({ok:,} allow/200); origin served {origin:,} "
             f"through Tollgate; wrk completed {wrk:,} (+{inflight} in flight when wrk stopped, at most {conns}) -> "
             + ("EXACT: one row per request" if exact else "MISMATCH"))
 

@@ -48,7 +48,7 @@ scene_base_packages=(
 is_root=0; [ "$(id -u)" -eq 0 ] && is_root=1
 origin_pid="" squid_pid="" tiny_pid="" sink_pid=""
 extra_pids=()  # anything else a script starts (load generators, sinks); stopped on exit
-declare -A tg_pid=() tg_port=() tg_admin=() tg_dir=() tg_db=() tg_inst=()
+declare -A tg_pid=() tg_port=() tg_admin=() tg_dir=() tg_db=() tg_inst=() tg_bin=()
 
 stop_pid() {  # PID SIGNAL: signal, wait up to 20 s, then SIGKILL that PID
   local pid=$1 sig=${2:-TERM}
@@ -207,10 +207,13 @@ start_tinyproxy() {
   log "tinyproxy on 127.0.0.1:$p_tiny (pid $tiny_pid)"
 }
 
-# Tollgate instances: NAME RULES DB. Each has its own database (the bootstrap rules
-# load only into an empty rules table) and its own audit instance name.
+# Tollgate instances: NAME RULES DB [BINARY]. Each has its own database (the bootstrap
+# rules load only into an empty rules table) and its own audit instance name; BINARY
+# (default $tollgate) lets a run hold a baseline build against the current one.
 tg_start() {
-  local name=$1 nrules=$2 db=$3 dir="$work/tollgate-$1" ports
+  local name=$1 nrules=$2 db=$3 dir="$work/tollgate-$1" ports bin=${4:-$tollgate}
+  [ -x "$bin" ] || die "no Tollgate binary at $bin"
+  tg_bin[$name]=$bin
   ports="$(free_ports 2)"
   tg_port[$name]=${ports% *}; tg_admin[$name]=${ports#* }
   tg_dir[$name]=$dir; tg_db[$name]=$db; tg_inst[$name]="bench-$name"
@@ -225,12 +228,12 @@ tg_start() {
     -e "s#@LDAP_PORT@#$p_ldap#g" -e "s#@PG_PORT@#$p_pg#g" -e "s#@DB@#$db#g" -e "s#@INSTANCE@#${tg_inst[$name]}#g" \
     -e "s#@RULES_FILE@#$dir/rules.yaml#g" -e "s#@IO_THREADS@#$io_threads#g" -e "s#@MAX_CONNECTIONS@#$max_conns#g" \
     "$here/tollgate.yaml.in" >"$dir/tollgate.yaml"
-  "$tollgate" check-config --config "$dir/tollgate.yaml" >&2 || die "tollgate check-config failed for $name"
-  "$tollgate" migrate --config "$dir/tollgate.yaml" --migrations "$root/migrations" >"$dir/migrate.log" 2>&1 ||
+  "$bin" check-config --config "$dir/tollgate.yaml" >&2 || die "tollgate check-config failed for $name"
+  "$bin" migrate --config "$dir/tollgate.yaml" --migrations "$root/migrations" >"$dir/migrate.log" 2>&1 ||
     die "tollgate migrate failed for $name; see $dir/migrate.log"
   local t0 t1
   t0=$(date +%s.%N)
-  "$tollgate" serve --config "$dir/tollgate.yaml" >"$dir/tollgate.log" 2>&1 &
+  "$bin" serve --config "$dir/tollgate.yaml" >"$dir/tollgate.log" 2>&1 &
   tg_pid[$name]=$!
   # Up when the admin listener answers and the whole rule set is installed.
   local loaded=0
@@ -299,7 +302,7 @@ audit_total() {  # NAME
     "SELECT coalesce(string_agg(event || ':' || n, ',' ORDER BY event), 'none') FROM (SELECT event, count(*) AS n FROM audit_log WHERE instance = '${tg_inst[$name]}' GROUP BY event) e")
   local verify=skipped
   if [ "$audit_verify" = 1 ]; then
-    if "$tollgate" audit verify --config "${tg_dir[$name]}/tollgate.yaml" >"${tg_dir[$name]}/verify.log" 2>&1; then
+    if "${tg_bin[$name]}" audit verify --config "${tg_dir[$name]}/tollgate.yaml" >"${tg_dir[$name]}/verify.log" 2>&1; then
       verify=intact
     else
       verify="exit_$?_(see_verify.log)"
