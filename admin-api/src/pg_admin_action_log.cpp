@@ -1,8 +1,10 @@
-#include "pg_pool.hpp"
 #include "tollgate/admin_api/postgres.hpp"
 
+#include "tollgate/audit/admin_actions.hpp"
+#include "tollgate/pg/pool.hpp"
+#include "tollgate/pg/transaction.hpp"
+
 #include <boost/json/serialize.hpp>
-#include <pqxx/transaction>
 
 namespace tollgate::admin_api {
 
@@ -10,26 +12,28 @@ namespace {
 
 class pg_admin_action_log final : public admin_action_log {
  public:
-  pg_admin_action_log(std::string dsn, std::size_t max) : pool_(std::move(dsn), max) {}
+  pg_admin_action_log(std::string dsn, std::size_t max) : pool_({.dsn = std::move(dsn), .max_connections = max}) {}
 
   void record(const admin_action& a) override {
-    auto conn = pool_.acquire();
-    pqxx::work w(*conn);
-    const auto text_or_null = [&](const std::string& s) { return s.empty() ? std::string("NULL") : w.quote(s); };
-    const auto json_or_null = [&](const std::optional<boost::json::value>& v) {
-      return v ? w.quote(boost::json::serialize(*v)) + "::jsonb" : std::string("NULL");
+    const auto json_or_empty = [](const std::optional<boost::json::value>& v) {
+      return v ? boost::json::serialize(*v) : std::string();
     };
-    w.exec("SET LOCAL statement_timeout = '10s'");
-    w.exec("INSERT INTO admin_actions (actor, role, action, target, before, after, client_ip) VALUES (" +
-           w.quote(a.actor) + ", " + w.quote(a.role) + ", " + w.quote(a.action) + ", " + text_or_null(a.target) +
-           ", " + json_or_null(a.before) + ", " + json_or_null(a.after) + ", " +
-           (a.client_ip.empty() ? std::string("NULL") : w.quote(a.client_ip) + "::inet") + ")");
-    w.commit();
-    conn.healthy();
+    const audit::admin_action_row row{.actor = a.actor,
+                                      .role = a.role,
+                                      .action = a.action,
+                                      .target = a.target,
+                                      .before = json_or_empty(a.before),
+                                      .after = json_or_empty(a.after),
+                                      .client_ip = a.client_ip};
+    // Retried once on a lost connection: nothing outside the transaction happens twice.
+    pg::in_transaction(pool_, pg::retry::on_connection_lost, [&](pqxx::work& w) {
+      w.exec("SET LOCAL statement_timeout = '10s'");
+      audit::record_admin_action(w, row);
+    }).value();
   }
 
  private:
-  pg_pool pool_;
+  pg::pool pool_;
 };
 
 }  // namespace

@@ -107,15 +107,6 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   return from_unix_micros(secs * 1'000'000 + micros);
 }
 
-std::int64_t to_unix_micros(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
-std::chrono::system_clock::time_point from_unix_micros(std::int64_t us) {
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::microseconds(us)));
-}
-
 std::string format_rfc3339(std::chrono::system_clock::time_point t) {
   const std::int64_t us = to_unix_micros(t);
   std::int64_t secs = us / 1'000'000;

@@ -1,4 +1,6 @@
 #pragma once
+#include "tollgate/audit/canonical.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -15,7 +17,8 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
 /// "2024-05-01T12:00:00.123456Z" (UTC, always six fraction digits).
 std::string format_rfc3339(std::chrono::system_clock::time_point t);
 
-std::int64_t to_unix_micros(std::chrono::system_clock::time_point t);
-std::chrono::system_clock::time_point from_unix_micros(std::int64_t us);
+// One conversion for the whole tree: audit's, which the chain is signed with.
+using audit::from_unix_micros;
+using audit::to_unix_micros;
 
 }  // namespace tollgate::admin_api

@@ -5,8 +5,9 @@
 #include "tollgate/admin_api/postgres.hpp"
 #include "tollgate/admin_api/server.hpp"
 #include "tollgate/app/rules_file.hpp"
-#include "tollgate/audit/verify.hpp"
+#include "tollgate/audit/pg_audit_queries.hpp"
 #include "tollgate/audit/pg_audit_sink.hpp"
+#include "tollgate/audit/verify.hpp"
 #include "tollgate/auth/ldap_authenticator.hpp"
 #include "tollgate/auth/ldap_directory.hpp"
 #include "tollgate/policy/engine.hpp"
@@ -109,7 +110,7 @@ class runtime final : public serve_runtime {
 
   void build_admin() {
     actions_ = admin_api::make_pg_admin_action_log(cfg_.postgres.admin_dsn);
-    queries_ = admin_api::make_pg_audit_queries(cfg_.postgres.admin_dsn);
+    queries_ = audit::make_pg_audit_queries(cfg_.postgres.admin_dsn);
     admin_api::services svc{*authn_, *registry_};
     svc.rules = admin_api::make_rule_operations(*store_);
     svc.decide = [engine = engine_](const identity& who, const request_facts& facts) {

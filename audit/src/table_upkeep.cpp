@@ -1,5 +1,6 @@
 #include "tollgate/audit/table_upkeep.hpp"
 
+#include "tollgate/audit/admin_actions.hpp"
 #include "tollgate/audit/canonical.hpp"
 #include "tollgate/audit/checkpoint.hpp"
 #include "tollgate/audit/retention_record.hpp"
@@ -100,10 +101,13 @@ upkeep_report run_table_upkeep(const std::string& admin_dsn, unsigned retention_
         record.chains.push_back(std::move(c));
       }
       record.signature = signer->sign_message(retention_message(record));
-      tx.exec_params(
-          "INSERT INTO admin_actions (actor, role, action, target, before) "
-          "VALUES ('tollgate', 'system', 'audit.retention.drop_partition', $1, $2::jsonb)",
-          name, to_json_text(record));
+      record_admin_action(tx, {.actor = "tollgate",
+                               .role = "system",
+                               .action = "audit.retention.drop_partition",
+                               .target = name,
+                               .before = to_json_text(record),
+                               .after = {},
+                               .client_ip = {}});
       tx.exec("DROP TABLE " + table);
       tx.commit();
       report.dropped.push_back(name);

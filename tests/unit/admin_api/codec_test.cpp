@@ -1,7 +1,6 @@
-// Cursor codec, RFC 3339 times, query-string parsing and the audit SQL builder.
+// Cursor codec, RFC 3339 times and query-string parsing (the audit SQL is audit's: tests/unit/audit).
 #include "cursor.hpp"
 
-#include "audit_sql.hpp"
 #include "query_params.hpp"
 #include "record_format.hpp"
 #include "time_format.hpp"
@@ -172,44 +171,6 @@ TEST(RefuseParams, AnyParameterIsAnError) {
   EXPECT_FALSE(refuse_params(""));
   ASSERT_TRUE(refuse_params("x=1"));
   EXPECT_EQ(refuse_params("x=1")->field, "x");
-}
-
-std::string fake_quote(std::string_view s) {
-  std::string out = "'";
-  for (const char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
-TEST(AuditSql, UsesTheIndexedExpressions) {
-  audit_filter f;
-  f.user = "o'brien";
-  f.host_suffix = ".ex_ample.com";
-  f.client_net = "10.0.0.0/8";
-  const auto sql = audit_search_sql(f, audit_cursor{5, "inst", 9}, 100, fake_quote);
-  EXPECT_NE(sql.find("username = 'o''brien'"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("reverse(host) LIKE 'moc.elpma\\_xe.%'"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("client_ip <<= '10.0.0.0/8'::inet"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("(instance, seq) > ('inst', 9::bigint)"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("ORDER BY ts DESC, instance, seq LIMIT 101"), std::string::npos) << sql;
-  EXPECT_EQ(sql.find("OFFSET"), std::string::npos);
-}
-
-TEST(AuditSql, ExactHostGoesThroughTheReversedHostIndex) {
-  audit_filter f;
-  f.host = "h'7.example.com";
-  EXPECT_EQ(audit_where(f, std::nullopt, fake_quote), " WHERE reverse(host) = reverse('h''7.example.com')");
-}
-
-TEST(AuditSql, NoFilterMeansNoWhere) {
-  EXPECT_EQ(audit_where({}, std::nullopt, fake_quote), "");
-  EXPECT_EQ(audit_export_sql({}, fake_quote).find("WHERE"), std::string::npos);
-}
-
-TEST(AuditSql, ReversedSuffixEscapesLikeWildcards) {
-  EXPECT_EQ(reversed_suffix_pattern(".a%b"), "b\\%a.%");
 }
 
 // CSV injection (OWASP): a cell a spreadsheet would evaluate is written as text.

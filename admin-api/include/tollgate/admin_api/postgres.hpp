@@ -1,6 +1,5 @@
 #pragma once
 #include "tollgate/admin_api/admin_action_log.hpp"
-#include "tollgate/admin_api/audit_query.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -8,14 +7,11 @@
 
 namespace tollgate::admin_api {
 
-/// PostgreSQL implementations of the admin API's own storage needs. Connections are
-/// opened lazily (a database that is down at start-up only fails the calls made while
-/// it is down) and kept in a small pool of at most `max_connections`.
-
-/// `admin_actions` rows (needs INSERT on admin_actions: the owner role, `postgres.admin_dsn`).
+/// `admin_actions` rows through audit's one writer of that table (needs INSERT on
+/// admin_actions: the owner role, `postgres.admin_dsn`). Connections are opened lazily
+/// (a database that is down at start-up only fails the calls made while it is down)
+/// and kept in a small pool of at most `max_connections`. The audit queries the API
+/// serves come from audit::make_pg_audit_queries.
 std::unique_ptr<admin_action_log> make_pg_admin_action_log(std::string dsn, std::size_t max_connections = 2);
-
-/// Audit search, export and top talkers (needs SELECT on audit_log).
-std::unique_ptr<audit_queries> make_pg_audit_queries(std::string dsn, std::size_t max_connections = 4);
 
 }  // namespace tollgate::admin_api

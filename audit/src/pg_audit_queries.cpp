@@ -1,32 +1,18 @@
-#include "audit_sql.hpp"
-#include "pg_pool.hpp"
-#include "time_format.hpp"
-#include "tollgate/admin_api/postgres.hpp"
+#include "tollgate/audit/pg_audit_queries.hpp"
+
+#include "audit_query_sql.hpp"
+#include "tollgate/audit/canonical.hpp"
+#include "tollgate/pg/pool.hpp"
+#include "tollgate/pg/transaction.hpp"
 
 #include <boost/json/parse.hpp>
-#include <pqxx/result>
-#include <pqxx/transaction>
+#include <pqxx/pqxx>
 
-#include <stdexcept>
-
-namespace tollgate::admin_api {
+namespace tollgate::audit {
 
 namespace {
 
 constexpr std::size_t export_batch = 1000;
-
-std::vector<std::uint8_t> from_hex(const std::string& hex) {
-  std::vector<std::uint8_t> out;
-  out.reserve(hex.size() / 2);
-  const auto nibble = [](char c) -> std::uint8_t {
-    if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0');
-    if (c >= 'a' && c <= 'f') return static_cast<std::uint8_t>(c - 'a' + 10);
-    return 0;
-  };
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-  return out;
-}
 
 template <class T>
 T or_default(const pqxx::field& f) {
@@ -39,15 +25,21 @@ std::optional<T> or_null(const pqxx::field& f) {
   return f.as<T>();
 }
 
-audit::audit_record read_row(const pqxx::row& row) {
-  audit::audit_record r;
+std::vector<std::uint8_t> hex_bytes(const pqxx::field& f) {
+  std::vector<std::uint8_t> out;
+  if (!f.is_null()) from_hex(f.c_str(), out);  // encode(…, 'hex') is always valid hex
+  return out;
+}
+
+audit_record read_row(const pqxx::row& row) {
+  audit_record r;
   r.ts = from_unix_micros(row["ts_us"].as<std::int64_t>());
   r.instance = row["instance"].as<std::string>();
   r.seq = row["seq"].as<std::int64_t>();
   const auto event = row["event"].as<std::string>();
-  r.event = event == "tunnel_open"    ? audit::audit_event::tunnel_open
-            : event == "tunnel_close" ? audit::audit_event::tunnel_close
-                                      : audit::audit_event::request;
+  r.event = event == "tunnel_open"    ? audit_event::tunnel_open
+            : event == "tunnel_close" ? audit_event::tunnel_close
+                                      : audit_event::request;
   r.client_ip = or_default<std::string>(row["client_ip"]);
   r.client_port = static_cast<std::uint16_t>(or_default<int>(row["client_port"]));
   r.username = or_default<std::string>(row["username"]);
@@ -71,22 +63,24 @@ audit::audit_record read_row(const pqxx::row& row) {
   r.upstream_ip = or_default<std::string>(row["upstream_ip"]);
   r.user_agent = or_default<std::string>(row["user_agent"]);
   r.error = or_default<std::string>(row["error"]);
-  r.prev_hash = from_hex(or_default<std::string>(row["prev_hash"]));
-  r.hash = from_hex(or_default<std::string>(row["hash"]));
+  r.prev_hash = hex_bytes(row["prev_hash"]);
+  r.hash = hex_bytes(row["hash"]);
   return r;
+}
+
+pqxx::result exec(pqxx::transaction_base& t, const sql_statement& s) {
+  return t.exec_params(s.text, pqxx::prepare::make_dynamic_params(s.params));
 }
 
 class pg_audit_queries final : public audit_queries {
  public:
-  pg_audit_queries(std::string dsn, std::size_t max) : pool_(std::move(dsn), max) {}
+  pg_audit_queries(std::string dsn, std::size_t max) : pool_({.dsn = std::move(dsn), .max_connections = max}) {}
 
   audit_page search(const audit_filter& f, const std::optional<audit_cursor>& after, std::size_t limit) override {
-    auto conn = pool_.acquire();
-    pqxx::read_transaction t(*conn);
-    t.exec("SET LOCAL statement_timeout = '30s'");
-    const auto rows = t.exec(audit_search_sql(f, after, limit, quoter(t)));
-    t.commit();
-    conn.healthy();
+    const auto rows = read([&](pqxx::read_transaction& t) {
+      t.exec("SET LOCAL statement_timeout = '30s'");
+      return exec(t, audit_search_sql(f, after, limit));
+    });
     audit_page page;
     for (std::size_t i = 0; i < rows.size() && i < limit; ++i) page.items.push_back(read_row(rows[static_cast<int>(i)]));
     if (rows.size() > limit && !page.items.empty()) {
@@ -97,14 +91,14 @@ class pg_audit_queries final : public audit_queries {
   }
 
   void export_rows(const audit_filter& f,
-                   const std::function<bool(std::span<const audit::audit_record>)>& sink) override {
-    auto conn = pool_.acquire();
-    {
+                   const std::function<bool(std::span<const audit_record>)>& sink) override {
+    // Never retried: the sink has seen the first attempt's rows.
+    pg::in_transaction<pqxx::read_transaction>(pool_, pg::retry::never, [&](pqxx::read_transaction& t) {
       // A server-side cursor: PostgreSQL hands over 1000 rows at a time, so neither
       // side ever holds the whole result.
-      pqxx::read_transaction t(*conn);
-      t.exec("DECLARE audit_export NO SCROLL CURSOR FOR " + audit_export_sql(f, quoter(t)));
-      std::vector<audit::audit_record> batch;
+      const auto query = audit_export_sql(f);
+      exec(t, {"DECLARE audit_export NO SCROLL CURSOR FOR " + query.text, query.params});
+      std::vector<audit_record> batch;
       batch.reserve(export_batch);
       for (;;) {
         const auto rows = t.exec("FETCH " + std::to_string(export_batch) + " FROM audit_export");
@@ -114,18 +108,14 @@ class pg_audit_queries final : public audit_queries {
         if (!sink(batch)) break;
       }
       t.exec("CLOSE audit_export");
-      t.commit();
-    }
-    conn.healthy();
+    }).value();
   }
 
   std::vector<top_entry> top(top_by by, time_point from, time_point to, std::size_t limit) override {
-    auto conn = pool_.acquire();
-    pqxx::read_transaction t(*conn);
-    t.exec("SET LOCAL statement_timeout = '30s'");
-    const auto rows = t.exec(audit_top_sql(by, from, to, limit, quoter(t)));
-    t.commit();
-    conn.healthy();
+    const auto rows = read([&](pqxx::read_transaction& t) {
+      t.exec("SET LOCAL statement_timeout = '30s'");
+      return exec(t, audit_top_sql(by, from, to, limit));
+    });
     std::vector<top_entry> out;
     for (const auto& row : rows)
       out.push_back({row["key"].as<std::string>(), row["requests"].as<std::uint64_t>(),
@@ -134,11 +124,15 @@ class pg_audit_queries final : public audit_queries {
   }
 
  private:
-  static sql_quote quoter(pqxx::transaction_base& t) {
-    return [&t](std::string_view s) { return t.quote(std::string(s)); };
+  // A read-only query, run again once on a fresh connection when a pooled one had
+  // been closed by the server; throws (the API's 503) when it still fails.
+  template <class F>
+  pqxx::result read(F&& f) {
+    return pg::in_transaction<pqxx::read_transaction>(pool_, pg::retry::on_connection_lost, std::forward<F>(f))
+        .value();
   }
 
-  pg_pool pool_;
+  pg::pool pool_;
 };
 
 }  // namespace
@@ -147,4 +141,4 @@ std::unique_ptr<audit_queries> make_pg_audit_queries(std::string dsn, std::size_
   return std::make_unique<pg_audit_queries>(std::move(dsn), max_connections);
 }
 
-}  // namespace tollgate::admin_api
+}  // namespace tollgate::audit
