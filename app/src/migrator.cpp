@@ -1,5 +1,7 @@
 #include "tollgate/app/migrator.hpp"
 
+#include "tollgate/pg/connect.hpp"
+
 #include <openssl/evp.h>
 #include <pqxx/pqxx>
 
@@ -68,11 +70,13 @@ migration_report apply_migrations(const std::string& dsn, const std::string& dir
   const auto files = read_migrations(dir);
   migration_report report;
   try {
-    pqxx::connection conn{dsn};
+    auto opened = pg::connect(dsn);
+    if (!opened) throw std::runtime_error("cannot connect to PostgreSQL: " + opened.error().message);
+    auto& conn = **opened;
     {
       pqxx::nontransaction lock{conn};
       lock.exec("SET client_min_messages = warning");
-      lock.exec("SELECT pg_advisory_lock(" + std::to_string(migrate_lock_key) + ")");
+      lock.exec_params("SELECT pg_advisory_lock($1)", migrate_lock_key);
       lock.exec(
           "CREATE TABLE IF NOT EXISTS schema_migrations ("
           " version int PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
@@ -105,7 +109,7 @@ migration_report apply_migrations(const std::string& dsn, const std::string& dir
       report.applied.push_back(file.name);
     }
     pqxx::nontransaction unlock{conn};
-    unlock.exec("SELECT pg_advisory_unlock(" + std::to_string(migrate_lock_key) + ")");
+    unlock.exec_params("SELECT pg_advisory_unlock($1)", migrate_lock_key);
   } catch (const pqxx::broken_connection& e) {
     throw std::runtime_error(std::string("cannot connect to PostgreSQL: ") + e.what());
   } catch (const pqxx::sql_error& e) {

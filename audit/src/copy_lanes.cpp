@@ -82,7 +82,8 @@ void copy_lanes::run(lane& l) {
     }
     // The copy runs alongside the other lanes' copies; only the commit waits its turn.
     std::string error;
-    const bool staged = l.writer->stage(j->result.batch, error);
+    const auto staged = l.writer->stage(j->result.batch);
+    if (!staged) error = staged.error().message;
     bool roll_back = false;
     {
       std::unique_lock lock(mutex_);
@@ -91,7 +92,9 @@ void copy_lanes::run(lane& l) {
     }
     bool committed = false;
     if (staged && !roll_back) {
-      committed = l.writer->commit(error);
+      const auto done = l.writer->commit();
+      committed = done.has_value();
+      if (!done) error = done.error().message;
     } else if (staged) {
       l.writer->abort();
       error = "rolled back because an earlier batch failed";

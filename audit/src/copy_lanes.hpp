@@ -1,5 +1,6 @@
 #pragma once
 #include "tollgate/audit/audit_record.hpp"
+#include "tollgate/pg/error.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -20,11 +21,11 @@ class staged_writer {
  public:
   virtual ~staged_writer() = default;
   /// Opens a transaction and copies `batch` into it, uncommitted. On failure the
-  /// transaction is gone and `error` says why.
-  virtual bool stage(std::span<const audit_record> batch, std::string& error) = 0;
-  /// Commits what stage() copied. False: not committed, or its fate is unknown (the
-  /// connection broke at commit), which the spool's idempotent replay settles.
-  virtual bool commit(std::string& error) = 0;
+  /// transaction is gone.
+  virtual pg::result<void> stage(std::span<const audit_record> batch) = 0;
+  /// Commits what stage() copied. An error: not committed, or its fate is unknown
+  /// (commit_in_doubt), which the spool's idempotent replay settles.
+  virtual pg::result<void> commit() = 0;
   /// Rolls back what stage() copied, if anything.
   virtual void abort() noexcept = 0;
 };

@@ -9,6 +9,7 @@
 #include "tollgate/audit/chain.hpp"
 #include "tollgate/audit/checkpoint.hpp"
 #include "tollgate/audit/table_upkeep.hpp"
+#include "tollgate/pg/connect.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -135,11 +136,10 @@ struct pg_audit_sink::impl {
 
   // A spooled batch, maybe partly in PostgreSQL already (idempotent insert).
   bool replay_to_pg(const std::vector<audit_record>& batch) {
-    std::string error;
     const auto t0 = steady::now();
-    const auto inserted = pg.write(batch, pg_writer::batch_kind::replay, error);
+    const auto inserted = pg.write(batch, pg_writer::batch_kind::replay);
     if (!inserted) {
-      mark_pg_down(error);
+      mark_pg_down(inserted.error().message);
       return false;
     }
     book_written(*inserted, steady::now() - t0, batch.back());
@@ -258,7 +258,7 @@ struct pg_audit_sink::impl {
     while (!upkeep_stop) {
       lock.unlock();
       try {
-        const auto report = run_table_upkeep(with_connect_timeout(dsn, 5), opts.retention_months,
+        const auto report = run_table_upkeep(pg::with_connect_timeout(dsn, 5), opts.retention_months,
                                              std::chrono::system_clock::now(), signer.get());
         for (const auto& name : report.dropped) spdlog::info("audit: retention dropped partition {}", name);
         if (!report.retention_refused.empty()) spdlog::warn("audit: retention: {}", report.retention_refused);
@@ -325,14 +325,13 @@ std::variant<std::unique_ptr<pg_audit_sink>, std::string> pg_audit_sink::create(
 
   i->head = i->spool_->head();
   if (const auto saved = i->spool_->saved_head(); saved.seq > i->head.seq) i->head = saved;
-  std::string error;
-  if (const auto pg_head = i->pg.read_head(i->instance, error)) {
+  if (const auto pg_head = i->pg.read_head(i->instance)) {
     i->pg_head = *pg_head;
     i->checkpointed_seq = pg_head->seq;
     if (pg_head->seq > i->head.seq) i->head = *pg_head;
     i->pg_up = true;
   } else {
-    i->mark_pg_down(error);
+    i->mark_pg_down(pg_head.error().message);
     spdlog::warn("audit: chain {} continues from the spool at seq {}", i->instance, i->head.seq);
   }
   i->spool_pending = i->spool_->has_pending();

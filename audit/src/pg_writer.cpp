@@ -2,6 +2,7 @@
 
 #include "copy_text.hpp"
 #include "tollgate/audit/canonical.hpp"
+#include "tollgate/pg/connect.hpp"
 
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
@@ -42,90 +43,70 @@ void copy_batch(pqxx::transaction_base& tx, const std::string& table, std::span<
 
 }  // namespace
 
-std::string with_connect_timeout(const std::string& dsn, int seconds) {
-  if (dsn.find("connect_timeout") != std::string::npos) return dsn;
-  const auto value = std::to_string(seconds);
-  if (dsn.starts_with("postgresql://") || dsn.starts_with("postgres://"))
-    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + value;
-  return dsn + (dsn.empty() ? "" : " ") + "connect_timeout=" + value;
-}
-
 struct pg_writer::impl {
-  pqxx::connection conn;
+  std::unique_ptr<pqxx::connection> conn;
   std::optional<pqxx::work> staged;  // after conn: destroyed (rolled back) first
-  explicit impl(const std::string& dsn) : conn(dsn) {}
 };
 
-pg_writer::pg_writer(std::string dsn) : dsn_(with_connect_timeout(dsn, 5)) {}
+pg_writer::pg_writer(std::string dsn) : dsn_(pg::with_connect_timeout(dsn, 5)) {}
 pg_writer::~pg_writer() = default;
 
 bool pg_writer::connected() const noexcept { return impl_ != nullptr; }
 
-bool pg_writer::connect(std::string& error) {
-  if (impl_) return true;
-  try {
-    auto i = std::make_unique<impl>(dsn_);
-    pqxx::nontransaction tx(i->conn);
+pg::result<void> pg_writer::connect() {
+  if (impl_) return {};
+  auto conn = pg::connect(dsn_);
+  if (!conn) return conn.error();
+  auto prepared = pg::capture([&] {
+    pqxx::nontransaction tx(**conn);
     tx.exec("SET application_name = 'tollgate-audit'");
     // A hung server must not hold the writer forever: the batch then goes to the spool.
     tx.exec("SET statement_timeout = '30s'");
     tx.exec("CREATE TEMP TABLE IF NOT EXISTS audit_stage (LIKE audit_log INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
-    impl_ = std::move(i);
-    return true;
-  } catch (const std::exception& e) {
-    error = e.what();
-    return false;
-  }
+  });
+  if (!prepared) return prepared.error();
+  impl_ = std::make_unique<impl>();
+  impl_->conn = std::move(*conn);
+  return {};
 }
 
-std::optional<std::size_t> pg_writer::write(std::span<const audit_record> batch, batch_kind kind,
-                                            std::string& error) {
+template <class F>
+auto pg_writer::on_connection(F&& f) -> pg::result<std::invoke_result_t<F&, impl&>> {
+  if (auto c = connect(); !c) return c.error();
+  auto r = pg::capture([&] { return f(*impl_); });
+  if (!r) impl_.reset();  // whatever state the session is in, start clean next time
+  return r;
+}
+
+pg::result<std::size_t> pg_writer::write(std::span<const audit_record> batch, batch_kind kind) {
   if (kind == batch_kind::fresh) {
-    if (!stage(batch, error) || !commit(error)) return std::nullopt;
+    if (auto s = stage(batch); !s) return s.error();
+    if (auto c = commit(); !c) return c.error();
     return batch.size();
   }
-  if (!connect(error)) return std::nullopt;
-  try {
-    pqxx::work tx(impl_->conn);
+  return on_connection([&](impl& i) {
+    pqxx::work tx(*i.conn);
     copy_batch(tx, "audit_stage", batch);
     const auto result = tx.exec("INSERT INTO audit_log SELECT * FROM audit_stage ON CONFLICT DO NOTHING");
     tx.commit();
     return static_cast<std::size_t>(result.affected_rows());
-  } catch (const std::exception& e) {
-    error = e.what();
-    impl_.reset();  // whatever state the session is in, start clean next time
-    return std::nullopt;
-  }
+  });
 }
 
-bool pg_writer::stage(std::span<const audit_record> batch, std::string& error) {
-  if (!connect(error)) return false;
-  try {
-    impl_->staged.reset();
-    impl_->staged.emplace(impl_->conn);
-    copy_batch(*impl_->staged, "audit_log", batch);
-    return true;
-  } catch (const std::exception& e) {
-    error = e.what();
-    impl_.reset();
-    return false;
-  }
+pg::result<void> pg_writer::stage(std::span<const audit_record> batch) {
+  return on_connection([&](impl& i) {
+    i.staged.reset();
+    i.staged.emplace(*i.conn);
+    copy_batch(*i.staged, "audit_log", batch);
+  });
 }
 
-bool pg_writer::commit(std::string& error) {
-  if (!impl_ || !impl_->staged) {
-    error = "nothing staged to commit";
-    return false;
-  }
-  try {
-    impl_->staged->commit();
-    impl_->staged.reset();
-    return true;
-  } catch (const std::exception& e) {
-    error = e.what();
-    impl_.reset();
-    return false;
-  }
+pg::result<void> pg_writer::commit() {
+  if (!impl_ || !impl_->staged) return pg::failure{pg::error::client_error, "nothing staged to commit"};
+  return on_connection([](impl& i) {
+    i.staged->commit();
+    i.staged.reset();
+  });
 }
 
 void pg_writer::abort() noexcept {
@@ -138,26 +119,21 @@ void pg_writer::abort() noexcept {
   }
 }
 
-std::optional<chain_head> pg_writer::read_head(const std::string& instance, std::string& error) {
-  if (!connect(error)) return std::nullopt;
-  try {
-    pqxx::nontransaction tx(impl_->conn);
+pg::result<chain_head> pg_writer::read_head(const std::string& instance) {
+  auto text = on_connection([&](impl& i) -> std::optional<std::pair<std::int64_t, std::string>> {
+    pqxx::nontransaction tx(*i.conn);
     const auto r = tx.exec_params(
         "SELECT seq, encode(hash, 'hex') FROM audit_log WHERE instance = $1 ORDER BY seq DESC LIMIT 1", instance);
-    chain_head head;
-    if (!r.empty()) {
-      head.seq = r[0][0].as<std::int64_t>();
-      if (!from_hex(r[0][1].c_str(), head.hash)) {
-        error = "audit_log hash of " + instance + " is not hex";
-        return std::nullopt;
-      }
-    }
-    return head;
-  } catch (const std::exception& e) {
-    error = e.what();
-    impl_.reset();
-    return std::nullopt;
-  }
+    if (r.empty()) return std::nullopt;
+    return std::pair{r[0][0].as<std::int64_t>(), std::string(r[0][1].c_str())};
+  });
+  if (!text) return text.error();
+  chain_head head;
+  if (!*text) return head;
+  head.seq = (*text)->first;
+  if (!from_hex((*text)->second, head.hash))
+    return pg::failure{pg::error::bad_data, "audit_log hash of " + instance + " is not hex"};
+  return head;
 }
 
 }  // namespace tollgate::audit

@@ -4,6 +4,7 @@
 #include "tollgate/audit/canonical.hpp"
 #include "tollgate/audit/checkpoint.hpp"
 #include "tollgate/audit/retention_record.hpp"
+#include "tollgate/pg/connect.hpp"
 
 #include <pqxx/pqxx>
 
@@ -51,7 +52,8 @@ upkeep_report run_table_upkeep(const std::string& admin_dsn, unsigned retention_
   std::snprintf(now_text, sizeof now_text, "%04d-%02d-%02d %02d:%02d:%02d+00", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   try {
-    pqxx::connection conn(admin_dsn);
+    const auto opened = pg::connect(admin_dsn).value();  // throws with libpq's reason
+    auto& conn = *opened;
     {
       pqxx::work tx(conn);
       for (int ahead = 0; ahead <= months_ahead; ++ahead) {

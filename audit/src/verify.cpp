@@ -1,6 +1,7 @@
 #include "tollgate/audit/canonical.hpp"
 #include "tollgate/audit/retention_record.hpp"
 #include "tollgate/audit/verify.hpp"
+#include "tollgate/pg/connect.hpp"
 
 #include <boost/json.hpp>
 #include <pqxx/pqxx>
@@ -163,7 +164,8 @@ std::variant<verify_report, std::string> verify_audit_chains(const verify_option
   }
 
   try {
-    pqxx::connection conn(opts.dsn);
+    const auto opened = pg::connect(opts.dsn).value();  // throws with libpq's reason
+    auto& conn = *opened;
     std::set<std::string> instances;
     {
       pqxx::nontransaction tx(conn);

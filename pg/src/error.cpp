@@ -23,6 +23,7 @@ class category final : public boost::system::error_category {
       case error::timeout: return "statement timed out";
       case error::query_failed: return "query failed";
       case error::client_error: return "database client error";
+      case error::bad_data: return "unexpected data from PostgreSQL";
     }
     return "unknown PostgreSQL error";
   }

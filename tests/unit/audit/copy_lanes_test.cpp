@@ -51,7 +51,7 @@ struct script {
 class fake_session final : public staged_writer {
  public:
   explicit fake_session(script& s) : s_(s) {}
-  bool stage(std::span<const audit_record> batch, std::string& error) override {
+  pg::result<void> stage(std::span<const audit_record> batch) override {
     const auto id = batch.front().seq;
     {
       std::unique_lock lock(s_.m);
@@ -61,20 +61,15 @@ class fake_session final : public staged_writer {
       --s_.staging_now;
     }
     staged_ = id;
-    if (s_.fail_stage.contains(id)) {
-      error = "stage failed: " + std::to_string(id);
-      return false;
-    }
+    if (s_.fail_stage.contains(id)) return pg::failure{pg::error::query_failed, "stage failed: " + std::to_string(id)};
     s_.note("stage " + std::to_string(id));
-    return true;
+    return {};
   }
-  bool commit(std::string& error) override {
-    if (s_.fail_commit.contains(staged_)) {
-      error = "connection lost at commit: " + std::to_string(staged_);
-      return false;
-    }
+  pg::result<void> commit() override {
+    if (s_.fail_commit.contains(staged_))
+      return pg::failure{pg::error::commit_in_doubt, "connection lost at commit: " + std::to_string(staged_)};
     s_.note("commit " + std::to_string(staged_));
-    return true;
+    return {};
   }
   void abort() noexcept override { s_.note("abort " + std::to_string(staged_)); }
 

@@ -19,6 +19,7 @@ enum class error {
   timeout,                ///< statement_timeout or a cancel (57014)
   query_failed,           ///< any other error the server reported (syntax, undefined table, ...)
   client_error,           ///< libpqxx refused before the server saw it (usage, conversion, unexpected rows)
+  bad_data,               ///< the server answered with a value the schema rules out (found by the caller)
 };
 
 const boost::system::error_category& error_category() noexcept;
