@@ -64,11 +64,11 @@ int main(int argc, char** argv) {
   o.flush_interval = std::chrono::milliseconds(50);
   prometheus::Registry registry;
   auto made = tollgate::audit::pg_audit_sink::create(o, registry);
-  if (auto* error = std::get_if<std::string>(&made)) {
-    std::fprintf(stderr, "%s\n", error->c_str());
+  if (!made) {
+    std::fprintf(stderr, "%s\n", made.error().message().c_str());
     return 1;
   }
-  auto& sink = *std::get<std::unique_ptr<tollgate::audit::pg_audit_sink>>(made);
+  auto& sink = **made;
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;

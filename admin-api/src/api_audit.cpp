@@ -35,9 +35,9 @@ std::variant<api_response, export_plan> api::prepare_export(const api_request& r
 api_response api::audit_verify() {
   if (!svc_.verify_audit) return error_response(503, "not_available", "audit verification is not available");
   const auto outcome = svc_.verify_audit();
-  if (const auto* why = std::get_if<std::string>(&outcome))
-    return error_response(503, "unavailable", "the audit chains could not be checked: " + *why);
-  const auto& report = std::get<audit::verify_report>(outcome);
+  if (!outcome)
+    return error_response(503, "unavailable", "the audit chains could not be checked: " + outcome.error().message());
+  const auto& report = *outcome;
   boost::json::array instances;
   for (const auto& c : report.instances) {
     boost::json::value brk = nullptr;

@@ -11,20 +11,20 @@ namespace tollgate::app {
 
 int run_audit_verify(const command_args& args) {
   const auto loaded = load_config(args.config_file);
-  if (const auto* problems = std::get_if<std::vector<config_problem>>(&loaded)) {
-    for (const auto& p : *problems) std::cerr << to_string(p) << "\n";
+  if (!loaded) {
+    for (const auto& p : loaded.error()) std::cerr << to_string(p) << "\n";
     return exit_usage;
   }
-  const auto& cfg = std::get<config>(loaded);
+  const auto& cfg = *loaded;
   // The owner role reads admin_actions too, so retention gaps are told from deletions.
   const audit::verify_options opts{cfg.postgres.admin_dsn.empty() ? cfg.postgres.dsn : cfg.postgres.admin_dsn,
                                    cfg.audit.checkpoint_file, cfg.audit.signing_key_file};
   const auto result = audit::verify_audit_chains(opts);
-  if (const auto* error = std::get_if<std::string>(&result)) {
-    std::cerr << "tollgate audit verify: could not check: " << *error << "\n";
+  if (!result) {
+    std::cerr << "tollgate audit verify: could not check: " << result.error().message() << "\n";
     return exit_unchecked;
   }
-  const auto& report = std::get<audit::verify_report>(result);
+  const auto& report = *result;
   if (opts.checkpoint_file.empty())
     std::cerr << "warning: no audit.checkpoint_file: rows cut from the end of a chain cannot be detected\n";
   for (const auto& i : report.instances) {

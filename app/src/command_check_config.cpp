@@ -11,14 +11,14 @@ namespace tollgate::app {
 
 int run_check_config(const command_args& args) {
   const auto loaded = load_config(args.config_file);
-  if (const auto* problems = std::get_if<std::vector<config_problem>>(&loaded)) {
-    for (const auto& p : *problems) std::cerr << to_string(p) << "\n";
+  if (!loaded) {
+    for (const auto& p : loaded.error()) std::cerr << to_string(p) << "\n";
     return exit_usage;
   }
   std::cout << args.config_file << ": OK\n";
   // Where the checkpoints are matters to whoever runs `audit verify` elsewhere:
   // it needs that key (or its public half) and that file.
-  const auto& audit = std::get<config>(loaded).audit;
+  const auto& audit = loaded->audit;
   if (audit.signing_key_file.empty()) {
     std::cout << "audit checkpoints: off (rows cut from the end of a chain cannot be detected)\n";
   } else {

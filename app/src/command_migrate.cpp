@@ -8,11 +8,11 @@ namespace tollgate::app {
 
 int run_migrate(const command_args& args) {
   auto loaded = load_config(args.config_file);
-  if (auto* problems = std::get_if<std::vector<config_problem>>(&loaded)) {
-    for (const auto& p : *problems) std::cerr << to_string(p) << "\n";
+  if (!loaded) {
+    for (const auto& p : loaded.error()) std::cerr << to_string(p) << "\n";
     return exit_usage;
   }
-  const auto& cfg = std::get<config>(loaded);
+  const auto& cfg = *loaded;
   const auto dir = resolve_migrations_dir(args.migrations_dir);
   if (dir.empty()) {
     std::cerr << "tollgate migrate: no migrations folder (give --migrations DIR or set TOLLGATE_MIGRATIONS_DIR)\n";

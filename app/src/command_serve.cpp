@@ -38,14 +38,14 @@ bool io_backend_available() {
 
 int run_serve(const command_args& args) {
   auto loaded = load_config(args.config_file);
-  if (auto* problems = std::get_if<std::vector<config_problem>>(&loaded)) {
-    for (const auto& p : *problems) std::cerr << to_string(p) << "\n";
+  if (!loaded) {
+    for (const auto& p : loaded.error()) std::cerr << to_string(p) << "\n";
     return exit_usage;
   }
   if (!io_backend_available()) return exit_failure;
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   try {
-    auto runtime = serve_runtime::start(std::move(std::get<config>(loaded)));
+    auto runtime = serve_runtime::start(std::move(*loaded));
     return runtime->run_until_signalled();
   } catch (const std::exception& e) {
     spdlog::critical("tollgate serve: {}", e.what());

@@ -7,6 +7,7 @@
 #include "config_values.hpp"
 
 #include <unistd.h>
+#include <boost/throw_exception.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 namespace tollgate::app {
 namespace {
@@ -108,11 +110,9 @@ class loader {
     return 1;
   }
 
-  std::optional<std::string> substitute(const std::string& path, const YAML::Node& node) {
-    std::string error;
-    auto text = detail::substitute_env(
-        node.Scalar(), [](const std::string& name) { return std::getenv(name.c_str()); }, error);
-    if (!text) fail(path, line_of(node), error);
+  result<std::string> substitute(const std::string& path, const YAML::Node& node) {
+    auto text = detail::substitute_env(node.Scalar(), [](const std::string& name) { return std::getenv(name.c_str()); });
+    if (!text) fail(path, line_of(node), text.error().message());
     return text;
   }
 
@@ -234,21 +234,15 @@ class loader {
   std::set<std::string> given_;       // keys given a non-empty value, valid or not
 };
 
-bool read_whole_file(const std::string& file, std::string& out, std::string& error) {
+result<std::string> read_whole_file(const std::string& file) {
   std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) {
-    error = "is a directory, not a config file";
-    return false;
-  }
+  if (std::filesystem::is_directory(file, ec))
+    return failure{make_error_code(boost::system::errc::is_a_directory), "is a directory, not a config file"};
   std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    error = std::string("cannot read the config file: ") + std::strerror(errno);
-    return false;
-  }
+  if (!in) return errno_failure("cannot read the config file");
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  out = buffer.str();
-  return true;
+  return buffer.str();
 }
 
 }  // namespace
@@ -261,15 +255,20 @@ std::string to_string(const config_problem& p) {
   return out + p.message;
 }
 
-std::variant<config, std::vector<config_problem>> load_config(const std::string& file) {
+void throw_exception_from_error(const std::vector<config_problem>& problems, const boost::source_location& loc) {
+  std::string all;
+  for (const auto& p : problems) all += (all.empty() ? "" : "\n") + to_string(p);
+  boost::throw_exception(std::runtime_error(all), loc);
+}
+
+boost::system::result<config, std::vector<config_problem>> load_config(const std::string& file) {
   std::vector<config_problem> problems;
-  std::string text;
-  std::string error;
-  if (!read_whole_file(file, text, error)) return std::vector<config_problem>{{file, 0, "", error}};
+  const auto text = read_whole_file(file);
+  if (!text) return std::vector<config_problem>{{file, 0, "", text.error().message()}};
 
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    root = YAML::Load(*text);
   } catch (const YAML::ParserException& e) {
     return std::vector<config_problem>{{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "YAML syntax error: " + e.msg}};
   } catch (const YAML::Exception& e) {

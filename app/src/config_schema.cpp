@@ -14,7 +14,7 @@ namespace tollgate::app::detail {
 namespace {
 
 using std::chrono::milliseconds;
-using check_fn = std::function<bool(std::string_view, std::string&)>;
+using check_fn = std::function<result<void>(std::string_view)>;
 using apply_fn = std::function<void(config&, const std::vector<scalar>&, const key_context&)>;
 
 constexpr milliseconds ms(std::int64_t n) { return milliseconds(n); }
@@ -39,33 +39,46 @@ std::string format_size(std::uint64_t n) {
   return std::to_string(n);
 }
 
-bool printable(std::string_view text, std::string& error) {
-  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
-    error = "must not contain control characters";
-    return false;
-  }
-  return true;
+result<void> printable(std::string_view text) {
+  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    return failure{error::bad_text, "must not contain control characters"};
+  return {};
 }
 
-bool non_empty_printable(std::string_view text, std::string& error) {
-  if (text.empty()) {
-    error = "must not be empty";
-    return false;
-  }
-  return printable(text, error);
+result<void> non_empty_printable(std::string_view text) {
+  if (text.empty()) return failure{error::bad_text, "must not be empty"};
+  return printable(text);
 }
 
-bool readable_file(const std::string& path, std::string& error) {
+result<void> readable_file(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    error = "'" + path + "' is a directory, expected a file";
-    return false;
+  if (std::filesystem::is_directory(path, ec))
+    return failure{error::unreadable_file, "'" + path + "' is a directory, expected a file"};
+  if (::access(path.c_str(), R_OK) != 0)
+    return failure{error::unreadable_file, "cannot read '" + path + "': " + std::strerror(errno)};
+  return {};
+}
+
+// The failure's sentence with the value that caused it, e.g. `expected true or false (got "yes")`.
+template <class T>
+std::string got(const result<T>& r, const scalar& value) {
+  return r.error().message() + " (got \"" + value.text + "\")";
+}
+
+// One parenthesised filter whose parentheses pair up (a backslash escapes the next
+// character), so libldap is never handed "(a)(b)" or "(a))(".
+bool balanced_filter(std::string_view f) {
+  int depth = 0;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (f[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (f[i] == '(') ++depth;
+    if (f[i] == ')' && --depth < 0) return false;
+    if (depth == 0 && i + 1 != f.size()) return false;
   }
-  if (::access(path.c_str(), R_OK) != 0) {
-    error = "cannot read '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  return true;
+  return depth == 0;
 }
 
 key_spec make(std::string_view path, std::string_view type, apply_fn apply, bool required = false,
@@ -77,9 +90,8 @@ template <class Get>
 key_spec string_key(std::string_view path, Get get, check_fn check, bool required = false, bool secret = false) {
   return make(path, "string",
               [path, get, check, secret](config& c, const std::vector<scalar>& v, const key_context& ctx) {
-                std::string error;
-                if (check && !check(v[0].text, error))
-                  return ctx.fail(path, v[0].line, secret ? error : error + " (got \"" + v[0].text + "\")");
+                if (auto checked = check ? check(v[0].text) : result<void>(); !checked)
+                  return ctx.fail(path, v[0].line, secret ? checked.error().message() : got(checked, v[0]));
                 get(c) = v[0].text;
               },
               required, secret);
@@ -88,9 +100,8 @@ key_spec string_key(std::string_view path, Get get, check_fn check, bool require
 template <class Get>
 key_spec bool_key(std::string_view path, Get get) {
   return make(path, "bool", [path, get](config& c, const std::vector<scalar>& v, const key_context& ctx) {
-    std::string error;
-    const auto b = parse_bool(v[0].text, error);
-    if (!b) return ctx.fail(path, v[0].line, error + " (got \"" + v[0].text + "\")");
+    const auto b = parse_bool(v[0].text);
+    if (!b) return ctx.fail(path, v[0].line, got(b, v[0]));
     get(c) = *b;
   });
 }
@@ -98,9 +109,8 @@ key_spec bool_key(std::string_view path, Get get) {
 template <class Get>
 key_spec integer_key(std::string_view path, Get get, std::uint64_t min, std::uint64_t max) {
   return make(path, "integer", [path, get, min, max](config& c, const std::vector<scalar>& v, const key_context& ctx) {
-    std::string error;
-    const auto n = parse_unsigned(v[0].text, error);
-    if (!n) return ctx.fail(path, v[0].line, error + " (got \"" + v[0].text + "\")");
+    const auto n = parse_unsigned(v[0].text);
+    if (!n) return ctx.fail(path, v[0].line, got(n, v[0]));
     if (*n < min || *n > max)
       return ctx.fail(path, v[0].line,
                       std::to_string(*n) + " is out of range (" + std::to_string(min) + "-" + std::to_string(max) + ")");
@@ -111,9 +121,8 @@ key_spec integer_key(std::string_view path, Get get, std::uint64_t min, std::uin
 template <class Get>
 key_spec size_key(std::string_view path, Get get, std::uint64_t min, std::uint64_t max) {
   return make(path, "size", [path, get, min, max](config& c, const std::vector<scalar>& v, const key_context& ctx) {
-    std::string error;
-    const auto n = parse_size(v[0].text, error);
-    if (!n) return ctx.fail(path, v[0].line, error + " (got \"" + v[0].text + "\")");
+    const auto n = parse_size(v[0].text);
+    if (!n) return ctx.fail(path, v[0].line, got(n, v[0]));
     if (*n < min || *n > max)
       return ctx.fail(path, v[0].line, "must be between " + format_size(min) + " and " + format_size(max));
     get(c) = static_cast<std::remove_reference_t<decltype(get(c))>>(*n);
@@ -123,9 +132,8 @@ key_spec size_key(std::string_view path, Get get, std::uint64_t min, std::uint64
 template <class Get>
 key_spec duration_key(std::string_view path, Get get, milliseconds min, milliseconds max) {
   return make(path, "duration", [path, get, min, max](config& c, const std::vector<scalar>& v, const key_context& ctx) {
-    std::string error;
-    const auto d = parse_duration(v[0].text, error);
-    if (!d) return ctx.fail(path, v[0].line, error + " (got \"" + v[0].text + "\")");
+    const auto d = parse_duration(v[0].text);
+    if (!d) return ctx.fail(path, v[0].line, got(d, v[0]));
     if (*d < min || *d > max)
       return ctx.fail(path, v[0].line, "must be between " + format_duration(min) + " and " + format_duration(max));
     get(c) = *d;
@@ -143,9 +151,8 @@ key_spec list_key(std::string_view path, std::string_view type, Get get, check_f
         bool ok = true;
         std::set<std::string> seen;
         for (const auto& item : v) {
-          std::string error;
-          if (check && !check(item.text, error)) {
-            ctx.fail(path, item.line, error + " (got \"" + item.text + "\")");
+          if (auto checked = check ? check(item.text) : result<void>(); !checked) {
+            ctx.fail(path, item.line, got(checked, item));
             ok = false;
           } else if (!seen.insert(item.text).second) {
             ctx.fail(path, item.line, "\"" + item.text + "\" is listed twice");
@@ -163,8 +170,8 @@ template <class Get>
 key_spec input_file_key(std::string_view path, Get get) {
   return make(path, "file path", [path, get](config& c, const std::vector<scalar>& v, const key_context& ctx) {
     const auto resolved = ctx.resolve(v[0].text);
-    std::string error;
-    if (!resolved.empty() && !readable_file(resolved, error)) return ctx.fail(path, v[0].line, error);
+    if (auto readable = resolved.empty() ? result<void>() : readable_file(resolved); !readable)
+      return ctx.fail(path, v[0].line, readable.error().message());
     get(c) = resolved;
   });
 }
@@ -174,8 +181,7 @@ template <class Get>
 key_spec output_path_key(std::string_view path, Get get, bool allow_empty) {
   return make(path, "path", [path, get, allow_empty](config& c, const std::vector<scalar>& v, const key_context& ctx) {
     if (v[0].text.empty() && !allow_empty) return ctx.fail(path, v[0].line, "must not be empty");
-    std::string error;
-    if (!printable(v[0].text, error)) return ctx.fail(path, v[0].line, error);
+    if (auto checked = printable(v[0].text); !checked) return ctx.fail(path, v[0].line, checked.error().message());
     get(c) = ctx.resolve(v[0].text);
   });
 }
@@ -187,9 +193,9 @@ key_spec secret_file_key(std::string_view path, Get get) {
       path, "file path (secret content)",
       [path, get](config& c, const std::vector<scalar>& v, const key_context& ctx) {
         const auto resolved = ctx.resolve(v[0].text);
-        std::string error;
         if (resolved.empty()) return ctx.fail(path, v[0].line, "must not be empty");
-        if (!readable_file(resolved, error)) return ctx.fail(path, v[0].line, error);
+        if (auto readable = readable_file(resolved); !readable)
+          return ctx.fail(path, v[0].line, readable.error().message());
         std::ifstream in(resolved, std::ios::binary);
         constexpr std::size_t max_secret = 64 * 1024;
         std::string content(max_secret + 1, '\0');
@@ -204,35 +210,32 @@ key_spec secret_file_key(std::string_view path, Get get) {
 }
 
 check_fn ldap_filter_with(std::string placeholder_a, std::string placeholder_b = {}) {
-  return [placeholder_a, placeholder_b](std::string_view text, std::string& error) {
-    if (text.size() < 2 || text.front() != '(' || text.back() != ')') {
-      error = "an LDAP filter is written in parentheses, e.g. (uid={user})";
-      return false;
-    }
+  return [placeholder_a, placeholder_b](std::string_view text) -> result<void> {
+    if (text.size() < 2 || text.front() != '(' || text.back() != ')')
+      return failure{error::bad_ldap_filter, "an LDAP filter is written in parentheses, e.g. (uid={user})"};
+    if (!balanced_filter(text))
+      return failure{error::bad_ldap_filter, "is not one LDAP filter: its parentheses do not pair up"};
     if (text.find(placeholder_a) == std::string_view::npos &&
-        (placeholder_b.empty() || text.find(placeholder_b) == std::string_view::npos)) {
-      error = "must contain " + placeholder_a + (placeholder_b.empty() ? "" : " or " + placeholder_b);
-      return false;
-    }
-    return printable(text, error);
+        (placeholder_b.empty() || text.find(placeholder_b) == std::string_view::npos))
+      return failure{error::bad_ldap_filter,
+                     "must contain " + placeholder_a + (placeholder_b.empty() ? "" : " or " + placeholder_b)};
+    return printable(text);
   };
 }
 
-bool realm_text(std::string_view text, std::string& error) {
-  if (!non_empty_printable(text, error)) return false;
-  if (text.find_first_of("\"\\") != std::string_view::npos) {
-    error = "must not contain \" or \\ (it is sent in a quoted header parameter)";
-    return false;
-  }
-  return true;
+result<void> realm_text(std::string_view text) {
+  if (auto checked = non_empty_printable(text); !checked) return checked;
+  if (text.find_first_of("\"\\") != std::string_view::npos)
+    return failure{error::bad_text, "must not contain \" or \\ (it is sent in a quoted header parameter)"};
+  return {};
 }
 
-bool instance_name(std::string_view text, std::string& error) {
+result<void> instance_name(std::string_view text) {
   const bool ok = !text.empty() && text.size() <= 128 && std::all_of(text.begin(), text.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ':';
   });
-  if (!ok) error = "must be 1-128 characters of A-Z a-z 0-9 . - _ :";
-  return ok;
+  if (!ok) return failure{error::bad_text, "must be 1-128 characters of A-Z a-z 0-9 . - _ :"};
+  return {};
 }
 
 // Macro kept local: it only spares writing the same accessor lambda 60 times.

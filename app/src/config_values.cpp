@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace tollgate::app::detail {
@@ -12,25 +13,24 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// Splits "123unit" into digits and unit; false when there are no leading digits.
-bool split_number(std::string_view text, std::uint64_t& number, std::string_view& unit, std::string& error) {
+struct number_and_unit {
+  std::uint64_t number = 0;
+  std::string_view unit;
+};
+
+// Splits "123unit" into digits and unit; fails when there are no leading digits.
+result<number_and_unit> split_number(std::string_view text) {
   std::size_t i = 0;
-  number = 0;
+  std::uint64_t number = 0;
   while (i < text.size() && is_digit(text[i])) {
     const auto digit = static_cast<std::uint64_t>(text[i] - '0');
-    if (number > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
-      error = "number is too large";
-      return false;
-    }
+    if (number > (std::numeric_limits<std::uint64_t>::max() - digit) / 10)
+      return failure{error::bad_number, "number is too large"};
     number = number * 10 + digit;
     ++i;
   }
-  if (i == 0) {
-    error = "expected a number";
-    return false;
-  }
-  unit = text.substr(i);
-  return true;
+  if (i == 0) return failure{error::bad_number, "expected a number"};
+  return number_and_unit{number, text.substr(i)};
 }
 
 bool multiply(std::uint64_t number, std::uint64_t factor, std::uint64_t& out) {
@@ -55,97 +55,68 @@ bool valid_dns_name(std::string_view name) {
   return name.back() != '-';
 }
 
-bool parse_port(std::string_view text, std::string& error) {
-  std::uint64_t port = 0;
-  std::string_view rest;
-  if (text.empty() || !split_number(text, port, rest, error) || !rest.empty()) {
-    error = "port must be a number";
-    return false;
-  }
-  if (port > 65535) {
-    error = "port " + std::to_string(port) + " is out of range (0-65535)";
-    return false;
-  }
-  return true;
+result<void> parse_port(std::string_view text) {
+  const auto split = split_number(text);  // fails on empty text too
+  if (!split || !split->unit.empty()) return failure{error::bad_address, "port must be a number"};
+  if (split->number > 65535)
+    return failure{error::bad_address, "port " + std::to_string(split->number) + " is out of range (0-65535)"};
+  return {};
 }
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, std::string& error) {
-  std::uint64_t number = 0;
-  std::string_view unit;
-  if (!split_number(text, number, unit, error)) {
-    error = "expected a duration such as 10s, 200ms, 5m or 1h";
-    return std::nullopt;
-  }
+result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  const auto split = split_number(text);
+  if (!split) return failure{error::bad_duration, "expected a duration such as 10s, 200ms, 5m or 1h"};
+  const auto unit = split->unit;
   std::uint64_t factor = 0;
   if (unit == "ms") factor = 1;
   else if (unit == "s") factor = 1000;
   else if (unit == "m") factor = 60'000;
   else if (unit == "h") factor = 3'600'000;
   else if (unit == "d") factor = 86'400'000;
-  else if (unit.empty()) {
-    error = "a duration needs a unit: ms, s, m, h or d (e.g. 10s)";
-    return std::nullopt;
-  } else {
-    error = "unknown duration unit; use ms, s, m, h or d (e.g. 10s)";
-    return std::nullopt;
-  }
+  else if (unit.empty()) return failure{error::bad_duration, "a duration needs a unit: ms, s, m, h or d (e.g. 10s)"};
+  else return failure{error::bad_duration, "unknown duration unit; use ms, s, m, h or d (e.g. 10s)"};
   std::uint64_t ms = 0;
-  if (!multiply(number, factor, ms) || ms > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-    error = "duration is too long";
-    return std::nullopt;
-  }
+  if (!multiply(split->number, factor, ms) || ms > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return failure{error::bad_duration, "duration is too long"};
   return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
 
-std::optional<std::uint64_t> parse_size(std::string_view text, std::string& error) {
-  std::uint64_t number = 0;
-  std::string_view unit;
-  if (!split_number(text, number, unit, error)) {
-    error = "expected a size such as 1GiB, 512MiB, 64KiB or a number of bytes";
-    return std::nullopt;
-  }
+result<std::uint64_t> parse_size(std::string_view text) {
+  const auto split = split_number(text);
+  if (!split) return failure{error::bad_size, "expected a size such as 1GiB, 512MiB, 64KiB or a number of bytes"};
+  const auto unit = split->unit;
   std::uint64_t factor = 0;
   if (unit.empty() || unit == "B") factor = 1;
   else if (unit == "KiB") factor = 1ull << 10;
   else if (unit == "MiB") factor = 1ull << 20;
   else if (unit == "GiB") factor = 1ull << 30;
   else if (unit == "TiB") factor = 1ull << 40;
-  else {
-    error = "unknown size unit; use B, KiB, MiB, GiB or TiB (e.g. 512MiB)";
-    return std::nullopt;
-  }
+  else return failure{error::bad_size, "unknown size unit; use B, KiB, MiB, GiB or TiB (e.g. 512MiB)"};
   std::uint64_t bytes = 0;
-  if (!multiply(number, factor, bytes)) {
-    error = "size is too large";
-    return std::nullopt;
-  }
+  if (!multiply(split->number, factor, bytes)) return failure{error::bad_size, "size is too large"};
   return bytes;
 }
 
-std::optional<std::uint64_t> parse_unsigned(std::string_view text, std::string& error) {
-  if (!text.empty() && text[0] == '-') {
-    error = "must not be negative";
-    return std::nullopt;
+result<std::uint64_t> parse_unsigned(std::string_view text) {
+  if (!text.empty() && text[0] == '-') return failure{error::bad_number, "must not be negative"};
+  auto split = split_number(text);
+  if (!split) {
+    if (split.error().detail == "number is too large") return split.error();
+    return failure{error::bad_number, "expected a whole number"};
   }
-  std::uint64_t number = 0;
-  std::string_view rest;
-  if (!split_number(text, number, rest, error) || !rest.empty()) {
-    if (error != "number is too large") error = "expected a whole number";
-    return std::nullopt;
-  }
-  return number;
+  if (!split->unit.empty()) return failure{error::bad_number, "expected a whole number"};
+  return split->number;
 }
 
-std::optional<bool> parse_bool(std::string_view text, std::string& error) {
+result<bool> parse_bool(std::string_view text) {
   if (text == "true") return true;
   if (text == "false") return false;
-  error = "expected true or false";
-  return std::nullopt;
+  return failure{error::bad_bool, "expected true or false"};
 }
 
-std::optional<std::string> substitute_env(std::string_view text, const env_lookup& lookup, std::string& error) {
+result<std::string> substitute_env(std::string_view text, const env_lookup& lookup) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
@@ -159,90 +130,67 @@ std::optional<std::string> substitute_env(std::string_view text, const env_looku
       continue;
     }
     const auto close = text.find('}', i + 2);
-    if (close == std::string_view::npos) {
-      error = "unterminated ${ (write $${ for a literal ${)";
-      return std::nullopt;
-    }
+    if (close == std::string_view::npos)
+      return failure{error::bad_env_reference, "unterminated ${ (write $${ for a literal ${)"};
     const std::string name(text.substr(i + 2, close - i - 2));
     const bool valid = !name.empty() && !is_digit(name[0]) &&
                        std::all_of(name.begin(), name.end(), [](char c) {
                          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
                        });
-    if (!valid) {
-      error = "invalid environment variable name in ${" + name + "}";
-      return std::nullopt;
-    }
+    if (!valid) return failure{error::bad_env_reference, "invalid environment variable name in ${" + name + "}"};
     const char* value = lookup(name);
-    if (value == nullptr) {
-      error = "environment variable " + name + " is not set";
-      return std::nullopt;
-    }
+    if (value == nullptr) return failure{error::env_unset, "environment variable " + name + " is not set"};
     out += value;
     i = close + 1;
   }
   return out;
 }
 
-bool check_listen_address(std::string_view text, std::string& error) {
+result<void> check_listen_address(std::string_view text) {
   std::string_view host;
   std::string_view port;
   if (!text.empty() && text[0] == '[') {
     const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      error = "expected [IPv6-address]:port";
-      return false;
-    }
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return failure{error::bad_address, "expected [IPv6-address]:port"};
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
     in6_addr v6{};
-    if (!parse_port(port, error)) return false;
-    if (inet_pton(AF_INET6, std::string(host).c_str(), &v6) != 1) {
-      error = "'" + std::string(host) + "' is not an IPv6 address";
-      return false;
-    }
-    return true;
+    if (auto checked = parse_port(port); !checked) return checked;
+    if (inet_pton(AF_INET6, std::string(host).c_str(), &v6) != 1)
+      return failure{error::bad_address, "'" + std::string(host) + "' is not an IPv6 address"};
+    return {};
   }
   const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos) {
-    error = "expected host:port";
-    return false;
-  }
+  if (colon == std::string_view::npos) return failure{error::bad_address, "expected host:port"};
   host = text.substr(0, colon);
   port = text.substr(colon + 1);
-  if (host.find(':') != std::string_view::npos) {
-    error = "write an IPv6 address in brackets: [addr]:port";
-    return false;
-  }
-  if (!parse_port(port, error)) return false;
+  if (host.find(':') != std::string_view::npos)
+    return failure{error::bad_address, "write an IPv6 address in brackets: [addr]:port"};
+  if (auto checked = parse_port(port); !checked) return checked;
   in_addr v4{};
   const bool looks_numeric = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
     return is_digit(c) || c == '.';
   });
-  if (looks_numeric ? inet_pton(AF_INET, std::string(host).c_str(), &v4) != 1 : !valid_dns_name(host)) {
-    error = "'" + std::string(host) + "' is not an IP address or host name";
-    return false;
-  }
-  return true;
+  if (looks_numeric ? inet_pton(AF_INET, std::string(host).c_str(), &v4) != 1 : !valid_dns_name(host))
+    return failure{error::bad_address, "'" + std::string(host) + "' is not an IP address or host name"};
+  return {};
 }
 
-bool check_ldap_uri(std::string_view text, std::string& error) {
+result<void> check_ldap_uri(std::string_view text) {
   for (std::string_view scheme : {"ldap://", "ldaps://", "ldapi://"}) {
     if (text.substr(0, scheme.size()) != scheme) continue;
     const auto rest = text.substr(scheme.size());
-    if (scheme == "ldapi://") return true;  // the socket path is URL-encoded; libldap checks it
+    if (scheme == "ldapi://") return {};  // the socket path is URL-encoded; libldap checks it
     const auto end = rest.find('/');
     const auto authority = rest.substr(0, end);
-    if (authority.empty()) {
-      error = "LDAP URI needs a host, e.g. ldap://ldap.example.com:389";
-      return false;
-    }
+    if (authority.empty())
+      return failure{error::bad_ldap_uri, "LDAP URI needs a host, e.g. ldap://ldap.example.com:389"};
     return check_listen_address(authority.find(':') == std::string_view::npos && authority[0] != '['
                                     ? std::string(authority) + ":389"
-                                    : std::string(authority),
-                                error);
+                                    : std::string(authority));
   }
-  error = "expected an ldap://, ldaps:// or ldapi:// URI";
-  return false;
+  return failure{error::bad_ldap_uri, "expected an ldap://, ldaps:// or ldapi:// URI"};
 }
 
 std::string strip_trailing_newlines(std::string text) {

@@ -1,40 +1,42 @@
 #pragma once
-// Text-to-value conversions for config scalars. Each returns nullopt and sets
-// `error` to a sentence fit to follow "FILE:LINE: key.path: ".
+// Text-to-value conversions for config scalars. Each fails with an app::error
+// whose detail is a sentence fit to follow "FILE:LINE: key.path: ".
+#include "tollgate/app/error.hpp"
+#include "tollgate/common/result.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace tollgate::app::detail {
 
 /// "10s", "200ms", "5m", "1h", "2d". A bare number is refused: a unit is required.
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, std::string& error);
+result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 /// "1GiB", "512MiB", "64KiB", "1TiB", "10B" or a bare number of bytes.
-std::optional<std::uint64_t> parse_size(std::string_view text, std::string& error);
+result<std::uint64_t> parse_size(std::string_view text);
 
 /// Decimal digits only (no sign, no spaces, no underscores).
-std::optional<std::uint64_t> parse_unsigned(std::string_view text, std::string& error);
+result<std::uint64_t> parse_unsigned(std::string_view text);
 
 /// `true` or `false` (YAML 1.2 core schema; `yes`/`on` are not booleans here).
-std::optional<bool> parse_bool(std::string_view text, std::string& error);
+result<bool> parse_bool(std::string_view text);
 
 /// Looks an environment variable up; nullptr when it is unset.
 using env_lookup = std::function<const char*(const std::string&)>;
 
 /// Replaces every `${NAME}` with the variable's value; `$${` stands for a literal `${`.
 /// An unset variable or an unterminated `${` is an error naming the variable.
-std::optional<std::string> substitute_env(std::string_view text, const env_lookup& lookup, std::string& error);
+result<std::string> substitute_env(std::string_view text, const env_lookup& lookup);
 
 /// "host:port" or "[v6-address]:port"; port 0..65535 (0 = any free port);
 /// host is an IP literal or a DNS name.
-bool check_listen_address(std::string_view text, std::string& error);
+result<void> check_listen_address(std::string_view text);
 
 /// ldap://host[:port], ldaps://host[:port] or ldapi://socket.
-bool check_ldap_uri(std::string_view text, std::string& error);
+result<void> check_ldap_uri(std::string_view text);
 
 /// Secret files end with a newline when written by editors and `echo`; it is not part of the secret.
 std::string strip_trailing_newlines(std::string text);

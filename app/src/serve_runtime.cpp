@@ -46,18 +46,12 @@ class runtime final : public serve_runtime {
                          .Help("Rules in the policy currently deciding").Register(*registry_).Add({});
 
     auto sink = audit::pg_audit_sink::create(cfg_.audit, *registry_);
-    if (auto* why = std::get_if<std::string>(&sink)) throw std::runtime_error("audit: " + *why);
-    sink_ = std::move(std::get<std::unique_ptr<audit::pg_audit_sink>>(sink));
+    if (!sink) throw std::runtime_error("audit: " + sink.error().message());
+    sink_ = std::move(*sink);
 
     build_policy();
 
-    auto authn = auth::make_ldap_authenticator(cfg_.ldap, *registry_);
-    if (auto* problems = std::get_if<std::vector<std::string>>(&authn)) {
-      std::string all;
-      for (const auto& p : *problems) all += "\n  " + p;
-      throw std::runtime_error("ldap options:" + all);
-    }
-    authn_ = std::move(std::get<std::unique_ptr<auth::ldap_authenticator>>(authn));
+    authn_ = auth::make_ldap_authenticator(cfg_.ldap, *registry_);
 
     auto server = proxy::server::create(cfg_.proxy, {*authn_, *engine_, *sink_, *registry_});
     if (!server) throw std::runtime_error("proxy: " + server.error().message());
@@ -184,14 +178,14 @@ class runtime final : public serve_runtime {
     spdlog::info("reloading {}", cfg_.file);
     admin_api::reload_outcome outcome;
     auto loaded = load_config(cfg_.file);
-    if (auto* problems = std::get_if<std::vector<config_problem>>(&loaded)) {
-      for (const auto& p : *problems) {
+    if (!loaded) {
+      for (const auto& p : loaded.error()) {
         spdlog::error("reload refused: {}", to_string(p));
         outcome.problems.push_back(to_string(p));
       }
       return outcome;
     }
-    auto& next = std::get<config>(loaded);
+    auto& next = *loaded;
     for (const auto& why : proxy_->apply(next.proxy)) {
       spdlog::warn("reload: {}", why);
       outcome.problems.push_back(why);

@@ -77,16 +77,22 @@ EVP_PKEY* read_key(std::string_view pem, bool allow_public) {
   return key;
 }
 
-bool read_text_file(const std::string& path, std::string& out, std::string& error) {
+result<std::string> read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read " + path + ": " + std::strerror(errno);
-    return false;
-  }
+  if (!in) return errno_failure("cannot read " + path);
   std::ostringstream ss;
   ss << in.rdbuf();
-  out = ss.str();
-  return true;
+  return ss.str();
+}
+
+// Puts the file's name in front of from_pem()'s reason.
+template <class Key>
+result<std::unique_ptr<Key>> load_key(const std::string& pem_file) {
+  auto pem = read_text_file(pem_file);
+  if (!pem) return pem.error();
+  auto key = Key::from_pem(*pem);
+  if (!key) return failure{key.error().code, pem_file + ": " + key.error().message()};
+  return key;
 }
 
 }  // namespace
@@ -134,21 +140,14 @@ std::optional<checkpoint> parse_line(std::string_view line) {
   return c;
 }
 
-std::unique_ptr<checkpoint_signer> checkpoint_signer::from_pem(std::string_view pem, std::string& error) {
+result<std::unique_ptr<checkpoint_signer>> checkpoint_signer::from_pem(std::string_view pem) {
   EVP_PKEY* key = read_key(pem, false);
-  if (key == nullptr) {
-    error = "not an Ed25519 private key in PEM form";
-    return nullptr;
-  }
+  if (key == nullptr) return failure{error::bad_key, "not an Ed25519 private key in PEM form"};
   return std::unique_ptr<checkpoint_signer>(new checkpoint_signer(key));
 }
 
-std::unique_ptr<checkpoint_signer> checkpoint_signer::load(const std::string& pem_file, std::string& error) {
-  std::string pem;
-  if (!read_text_file(pem_file, pem, error)) return nullptr;
-  auto s = from_pem(pem, error);
-  if (!s) error = pem_file + ": " + error;
-  return s;
+result<std::unique_ptr<checkpoint_signer>> checkpoint_signer::load(const std::string& pem_file) {
+  return load_key<checkpoint_signer>(pem_file);
 }
 
 checkpoint_signer::~checkpoint_signer() { EVP_PKEY_free(static_cast<EVP_PKEY*>(key_)); }
@@ -179,21 +178,14 @@ std::string checkpoint_signer::public_key_pem() const {
   return out;
 }
 
-std::unique_ptr<checkpoint_verifier> checkpoint_verifier::from_pem(std::string_view pem, std::string& error) {
+result<std::unique_ptr<checkpoint_verifier>> checkpoint_verifier::from_pem(std::string_view pem) {
   EVP_PKEY* key = read_key(pem, true);
-  if (key == nullptr) {
-    error = "not an Ed25519 key in PEM form";
-    return nullptr;
-  }
+  if (key == nullptr) return failure{error::bad_key, "not an Ed25519 key in PEM form"};
   return std::unique_ptr<checkpoint_verifier>(new checkpoint_verifier(key));
 }
 
-std::unique_ptr<checkpoint_verifier> checkpoint_verifier::load(const std::string& pem_file, std::string& error) {
-  std::string pem;
-  if (!read_text_file(pem_file, pem, error)) return nullptr;
-  auto v = from_pem(pem, error);
-  if (!v) error = pem_file + ": " + error;
-  return v;
+result<std::unique_ptr<checkpoint_verifier>> checkpoint_verifier::load(const std::string& pem_file) {
+  return load_key<checkpoint_verifier>(pem_file);
 }
 
 checkpoint_verifier::~checkpoint_verifier() { EVP_PKEY_free(static_cast<EVP_PKEY*>(key_)); }
@@ -212,19 +204,16 @@ bool checkpoint_verifier::verify_message(std::string_view msg, const std::vector
   return ok;
 }
 
-bool append_checkpoint(const std::string& file, const checkpoint& c, std::string& error) {
+result<void> append_checkpoint(const std::string& file, const checkpoint& c) {
   const auto line = to_line(c) + "\n";
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    error = "cannot open " + file + ": " + std::strerror(errno);
-    return false;
-  }
+  if (fd < 0) return errno_failure("cannot open " + file);
   // One write() of one line with O_APPEND: concurrent appenders never interleave.
   const auto n = ::write(fd, line.data(), line.size());
   const bool ok = n == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
-  if (!ok) error = "cannot write " + file + ": " + std::strerror(errno);
+  const auto failed = ok ? result<void>() : errno_failure("cannot write " + file);
   ::close(fd);
-  return ok;
+  return failed;
 }
 
 checkpoint_file_content read_checkpoints(const std::string& file) {
@@ -258,41 +247,28 @@ std::string generate_ed25519_pem() {
   return out;
 }
 
-bool ensure_signing_key(const std::string& pem_file, bool& created, std::string& error) {
+result<bool> ensure_signing_key(const std::string& pem_file) {
   namespace fs = std::filesystem;
-  created = false;
   std::error_code ec;
-  if (fs::exists(pem_file, ec)) return true;
+  if (fs::exists(pem_file, ec)) return false;
   const auto folder = fs::path(pem_file).parent_path();
   if (!folder.empty()) fs::create_directories(folder, ec);
-  if (ec) {
-    error = "cannot create " + folder.string() + ": " + ec.message();
-    return false;
-  }
+  if (ec) return failure{ec, "cannot create " + folder.string() + ": " + ec.message()};
   // Written whole under a private name, then linked into place: link() never
   // replaces, so a key another process put there first stays, and no reader ever
   // sees half a key.
   const auto tmp = pem_file + ".new." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    error = "cannot create " + tmp + ": " + std::strerror(errno);
-    return false;
-  }
+  if (fd < 0) return errno_failure("cannot create " + tmp);
   const auto pem = generate_ed25519_pem();
   const bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) && ::fsync(fd) == 0;
-  const int write_errno = errno;
+  const auto write_failure = written ? result<bool>(true) : errno_failure("cannot write " + tmp);
   ::close(fd);
-  bool ok = written;
-  if (!written) {
-    error = "cannot write " + tmp + ": " + std::strerror(write_errno);
-  } else if (::link(tmp.c_str(), pem_file.c_str()) == 0) {
-    created = true;
-  } else if (errno != EEXIST) {
-    error = "cannot create " + pem_file + ": " + std::strerror(errno);
-    ok = false;
-  }
+  result<bool> made = write_failure;
+  if (written && ::link(tmp.c_str(), pem_file.c_str()) != 0)
+    made = errno == EEXIST ? result<bool>(false) : errno_failure("cannot create " + pem_file);
   ::unlink(tmp.c_str());
-  return ok;
+  return made;
 }
 
 }  // namespace tollgate::audit

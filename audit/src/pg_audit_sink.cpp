@@ -151,8 +151,8 @@ struct pg_audit_sink::impl {
     checkpoint c{instance, pg_head.seq, pg_head.hash, std::chrono::system_clock::now(), {}};
     signer->sign(c);
     const auto line = to_line(c);
-    std::string error;
-    if (!append_checkpoint(opts.checkpoint_file, c, error)) spdlog::error("audit: checkpoint not saved: {}", error);
+    if (auto saved = append_checkpoint(opts.checkpoint_file, c); !saved)
+      spdlog::error("audit: checkpoint not saved: {}", saved.error().message());
     spdlog::info("audit checkpoint {}", line);
     checkpointed_seq = c.seq;
   }
@@ -273,55 +273,42 @@ struct pg_audit_sink::impl {
 
 namespace {
 
+// The failure with the config key it concerns in front, for the operator.
+failure in_key(std::string_view key, const failure& f) {
+  return failure{f.code, std::string(key) + ": " + f.message()};
+}
+
 std::string host_name() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "tollgate";
   return buf;
 }
 
-std::string check(const options& o) {
-  std::string problems;
-  auto add = [&](const std::string& p) { problems += (problems.empty() ? "" : "; ") + p; };
-  if (o.dsn.empty()) add("postgres.dsn is empty");
-  if (o.spool_dir.empty()) add("audit.spool_dir is empty");
-  if (o.batch_max == 0) add("audit.batch_max must be at least 1");
-  if (o.writer_connections == 0) add("audit.writer_connections must be at least 1");
-  if (o.queue_capacity < o.batch_max) add("the audit queue capacity must be at least audit.batch_max");
-  if (o.queue_max_bytes < (1u << 20)) add("audit.queue_max_bytes must be at least 1MiB");
-  if (o.flush_interval <= std::chrono::milliseconds::zero()) add("audit.flush_interval must be positive");
-  if (o.spool_max_bytes < (1u << 20)) add("audit.spool_max_bytes must be at least 1MiB");
-  if (!o.signing_key_file.empty() && o.checkpoint_file.empty())
-    add("audit.checkpoint_file is needed with audit.signing_key_file");
-  if (!o.signing_key_file.empty() && o.checkpoint_every == 0) add("audit.checkpoint_every must be at least 1");
-  return problems;
-}
-
 }  // namespace
 
 pg_audit_sink::pg_audit_sink(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
-std::variant<std::unique_ptr<pg_audit_sink>, std::string> pg_audit_sink::create(const options& opts,
-                                                                               prometheus::Registry& registry) {
-  if (auto problems = check(opts); !problems.empty()) return "audit: " + problems;
+result<std::unique_ptr<pg_audit_sink>> pg_audit_sink::create(const options& opts, prometheus::Registry& registry) {
   auto i = std::make_unique<impl>(opts, opts.instance.empty() ? host_name() : opts.instance, registry);
 
   if (!opts.signing_key_file.empty()) {
-    std::string error;
-    bool created = false;
-    if (opts.create_signing_key && !ensure_signing_key(opts.signing_key_file, created, error))
-      return "audit.signing_key_file: " + error;
-    if (created)
-      spdlog::warn("audit: generated the checkpoint signing key {} (keep a copy: audit verify needs it)",
-                   opts.signing_key_file);
-    i->signer = checkpoint_signer::load(opts.signing_key_file, error);
-    if (!i->signer) return "audit.signing_key_file: " + error;
+    if (opts.create_signing_key) {
+      const auto created = ensure_signing_key(opts.signing_key_file);
+      if (!created) return in_key("audit.signing_key_file", created.error());
+      if (*created)
+        spdlog::warn("audit: generated the checkpoint signing key {} (keep a copy: audit verify needs it)",
+                     opts.signing_key_file);
+    }
+    auto signer = checkpoint_signer::load(opts.signing_key_file);
+    if (!signer) return in_key("audit.signing_key_file", signer.error());
+    i->signer = std::move(*signer);
   } else {
     spdlog::warn("audit: no signing_key_file: no checkpoints, so rows cut from the end of the chain go unnoticed");
   }
 
   auto opened = spool::open(opts.spool_dir, i->instance, opts.spool_max_bytes);
-  if (!opened.opened) return "audit.spool_dir: " + opened.error;
-  i->spool_ = std::move(opened.opened);
+  if (!opened) return in_key("audit.spool_dir", opened.error());
+  i->spool_ = std::move(*opened);
 
   i->head = i->spool_->head();
   if (const auto saved = i->spool_->saved_head(); saved.seq > i->head.seq) i->head = saved;

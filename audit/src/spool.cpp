@@ -152,12 +152,12 @@ std::uint32_t crc32c(const void* data, std::size_t len) noexcept {
   return c ^ 0xFFFFFFFFu;
 }
 
-spool::open_result spool::open(const std::string& dir, const std::string& instance, std::uint64_t max_bytes,
+result<std::unique_ptr<spool>> spool::open(const std::string& dir, const std::string& instance, std::uint64_t max_bytes,
                                std::uint64_t rotate_bytes) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return {nullptr, "cannot create spool folder " + dir + ": " + ec.message()};
+  if (ec) return failure{ec, "cannot create spool folder " + dir + ": " + ec.message()};
 
   std::unique_ptr<spool> s(new spool());
   s->dir_ = dir;
@@ -167,9 +167,10 @@ spool::open_result spool::open(const std::string& dir, const std::string& instan
 
   const auto lock_path = dir + "/" + s->stem_ + ".lock";
   s->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (s->lock_fd_ < 0) return {nullptr, "cannot open " + lock_path + ": " + std::strerror(errno)};
+  if (s->lock_fd_ < 0) return errno_failure("cannot open " + lock_path);
   if (::flock(s->lock_fd_, LOCK_EX | LOCK_NB) != 0)
-    return {nullptr, "spool " + lock_path + " is in use by another process (instance names must be unique)"};
+    return failure{error::spool_in_use,
+                   "spool " + lock_path + " is in use by another process (instance names must be unique)"};
 
   const std::string prefix = s->stem_ + ".";
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -182,12 +183,13 @@ spool::open_result spool::open(const std::string& dir, const std::string& instan
     if (err != std::errc{} || p != digits.data() + digits.size()) continue;
     s->files_.push_back({number, entry.path().string(), 0});
   }
-  if (ec) return {nullptr, "cannot list spool folder " + dir + ": " + ec.message()};
+  if (ec) return failure{ec, "cannot list spool folder " + dir + ": " + ec.message()};
   std::sort(s->files_.begin(), s->files_.end(), [](const file& a, const file& b) { return a.number < b.number; });
 
   for (std::size_t i = 0; i < s->files_.size(); ++i) {
     if (!s->scan(s->files_[i], i + 1 == s->files_.size()))
-      return {nullptr, "cannot read or quarantine spool file " + s->files_[i].path + ": " + std::strerror(errno)};
+      return failure{error::spool_damaged,
+                     "cannot read or quarantine spool file " + s->files_[i].path + ": " + std::strerror(errno)};
   }
   std::erase_if(s->files_, [](const file& f) {
     if (f.size != 0) return false;
@@ -198,7 +200,7 @@ spool::open_result spool::open(const std::string& dir, const std::string& instan
   if (s->pending_records_ > 0)
     spdlog::info("audit spool {}: {} record(s) in {} file(s) wait for replay", dir, s->pending_records_,
                  s->files_.size());
-  return {std::move(s), {}};
+  return s;
 }
 
 // Checks every frame of one file, counts its records, and cuts off a torn tail.

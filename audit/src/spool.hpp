@@ -1,6 +1,8 @@
 #pragma once
 #include "tollgate/audit/audit_record.hpp"
 #include "tollgate/audit/chain.hpp"
+#include "tollgate/audit/error.hpp"
+#include "tollgate/common/result.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -37,12 +39,9 @@ std::uint32_t crc32c(const void* data, std::size_t len) noexcept;
 /// thread (the writer) only. The instance's lock file keeps a second process off.
 class spool {
  public:
-  struct open_result {
-    std::unique_ptr<spool> opened;
-    std::string error;  ///< set when spool is null
-  };
-  /// Creates `dir` if needed, takes `<instance>.lock`, checks every file.
-  static open_result open(const std::string& dir, const std::string& instance, std::uint64_t max_bytes,
+  /// Creates `dir` if needed, takes `<instance>.lock`, checks every file. Fails with
+  /// the OS error, error::spool_in_use or error::spool_damaged.
+  static result<std::unique_ptr<spool>> open(const std::string& dir, const std::string& instance, std::uint64_t max_bytes,
                           std::uint64_t rotate_bytes = 64ull << 20);
   ~spool();
   spool(const spool&) = delete;

@@ -136,17 +136,17 @@ std::map<std::string, std::vector<dropped_range>> read_retention(pqxx::connectio
 
 }  // namespace
 
-std::variant<verify_report, std::string> verify_audit_chains(const verify_options& opts) {
+result<verify_report> verify_audit_chains(const verify_options& opts) {
   verify_report report;
   std::map<std::string, std::vector<checkpoint>> checkpoints;
   std::vector<chain_report> file_problems;
 
   std::unique_ptr<checkpoint_verifier> verifier;
   if (!opts.checkpoint_file.empty()) {
-    if (opts.key_file.empty()) return std::string("a checkpoint file needs the signing key to check it");
-    std::string error;
-    verifier = checkpoint_verifier::load(opts.key_file, error);
-    if (!verifier) return error;
+    if (opts.key_file.empty()) return failure{error::key_missing, {}};
+    auto loaded = checkpoint_verifier::load(opts.key_file);
+    if (!loaded) return loaded.error();
+    verifier = std::move(*loaded);
     auto content = read_checkpoints(opts.checkpoint_file);
     // A missing file is fine before the first checkpoint; lines that fail are tampering.
     for (const int line : content.bad_lines)
@@ -202,7 +202,7 @@ std::variant<verify_report, std::string> verify_audit_chains(const verify_option
       report.instances.push_back(walker.finish());
     }
   } catch (const std::exception& e) {
-    return std::string("cannot read audit_log: ") + e.what();
+    return failure{error::database_unavailable, std::string("cannot read audit_log: ") + e.what()};
   }
 
   for (auto& p : file_problems) report.instances.push_back(std::move(p));

@@ -19,9 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
   const auto result = tollgate::app::load_config(path);
-  if (const auto* problems = std::get_if<std::vector<tollgate::app::config_problem>>(&result)) {
-    if (problems->empty()) std::abort();
-    for (const auto& p : *problems) (void)tollgate::app::to_string(p);
+  if (!result) {
+    if (result.error().empty()) std::abort();
+    for (const auto& p : result.error()) (void)tollgate::app::to_string(p);
   }
   return 0;
 }

@@ -39,8 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     out.write(file.data(), static_cast<std::streamsize>(file.size()));
   }
   auto opened = tollgate::audit::spool::open(dir, "fuzz", 1ull << 30);
-  if (!opened.opened) return 0;
-  auto& s = *opened.opened;
+  if (!opened) return 0;
+  auto& s = **opened;
   std::size_t rounds = 0;
   while (s.has_pending()) {
     const auto batch = s.peek(64);

@@ -67,9 +67,7 @@ class AdminApi : public ::testing::Test {
     lo.bind_password = tollgate::testing::ldap_server::service_password;
     lo.user_base = tollgate::testing::ldap_server::people_base;
     lo.group_base = tollgate::testing::ldap_server::groups_base;
-    auto authn = auth::make_ldap_authenticator(lo, *registry_);
-    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<auth::ldap_authenticator>>(authn));
-    authn_ = std::move(std::get<std::unique_ptr<auth::ldap_authenticator>>(authn));
+    authn_ = auth::make_ldap_authenticator(lo, *registry_);
 
     store_ = policy::policy_store::create(pg.owner_dsn());
     audit_ = audit::make_pg_audit_queries(pg.owner_dsn());

@@ -22,11 +22,11 @@ int main(int argc, char** argv) {
   o.flush_interval = std::chrono::milliseconds(5);
   prometheus::Registry registry;
   auto made = tollgate::audit::pg_audit_sink::create(o, registry);
-  if (auto* error = std::get_if<std::string>(&made)) {
-    std::fprintf(stderr, "%s\n", error->c_str());
+  if (!made) {
+    std::fprintf(stderr, "%s\n", made.error().message().c_str());
     return 1;
   }
-  auto& sink = *std::get<std::unique_ptr<tollgate::audit::pg_audit_sink>>(made);
+  auto& sink = **made;
   for (long n = 1;; ++n) {
     tollgate::audit::audit_record r;
     r.ts = std::chrono::system_clock::now();

@@ -96,11 +96,11 @@ options audit_pg_test::sink_options() const {
 
 std::unique_ptr<pg_audit_sink> audit_pg_test::make_sink(const options& o, prometheus::Registry& registry) {
   auto made = pg_audit_sink::create(o, registry);
-  if (auto* error = std::get_if<std::string>(&made)) {
-    ADD_FAILURE() << *error;
+  if (!made) {
+    ADD_FAILURE() << made.error().message();
     return nullptr;
   }
-  return std::move(std::get<std::unique_ptr<pg_audit_sink>>(made));
+  return std::move(*made);
 }
 
 std::string audit_pg_test::sql(const std::string& query, const std::string& role) {
@@ -111,11 +111,11 @@ std::string audit_pg_test::sql(const std::string& query, const std::string& role
 
 chain_report audit_pg_test::verify_mine() {
   const auto result = verify_audit_chains({pg().owner_dsn(), checkpoint_file_, key_file_});
-  if (const auto* error = std::get_if<std::string>(&result)) {
-    ADD_FAILURE() << "could not verify: " << *error;
+  if (!result) {
+    ADD_FAILURE() << "could not verify: " << result.error().message();
     return {};
   }
-  for (const auto& r : std::get<verify_report>(result).instances)
+  for (const auto& r : result->instances)
     if (r.instance == instance_) return r;
   ADD_FAILURE() << "no report for " << instance_;
   return {};

@@ -113,9 +113,8 @@ TEST_F(audit_pg_test, checkpoints_are_signed_every_n_records_and_at_shutdown) {
   ASSERT_GE(content.checkpoints.size(), 4u);
   EXPECT_TRUE(content.bad_lines.empty());
   EXPECT_EQ(content.checkpoints.back().seq, 430);
-  std::string error;
-  const auto verifier = checkpoint_verifier::load(key_file_, error);
-  ASSERT_TRUE(verifier) << error;
+  const auto verifier = checkpoint_verifier::load(key_file_).value();
+  ASSERT_TRUE(verifier);
   for (const auto& c : content.checkpoints) {
     EXPECT_TRUE(verifier->verify(c));
     EXPECT_EQ(c.instance, instance_);

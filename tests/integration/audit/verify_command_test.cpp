@@ -113,9 +113,8 @@ class retention_verify_test : public verify_command_test {
 
   // The retention run Tollgate makes a month from now: last month's partition goes.
   void honest_drop() {
-    std::string error;
-    const auto signer = checkpoint_signer::load(key_file_, error);
-    ASSERT_TRUE(signer) << error;
+    const auto signer = checkpoint_signer::load(key_file_).value();
+    ASSERT_TRUE(signer);
     const auto report = run_table_upkeep(pg().owner_dsn(), 1, month_from_now(1) - std::chrono::hours(12), signer.get());
     ASSERT_EQ(report.dropped, std::vector<std::string>{"audit_log_" + last_month_});
   }
@@ -134,9 +133,8 @@ class retention_verify_test : public verify_command_test {
   }
   // Signed with a key the attacker made: the right form, the wrong key.
   void forge(retention_record r) {
-    std::string error;
-    const auto own = checkpoint_signer::from_pem(generate_ed25519_pem(), error);
-    ASSERT_TRUE(own) << error;
+    const auto own = checkpoint_signer::from_pem(generate_ed25519_pem()).value();
+    ASSERT_TRUE(own);
     r.signature = own->sign_message(retention_message(r));
     insert_record(r);
   }

@@ -208,8 +208,8 @@ struct fake_world {
       return it->second.groups;
     };
     s.audit = &audit;
-    s.verify_audit = [this]() -> std::variant<audit::verify_report, std::string> {
-      if (!verify_error.empty()) return verify_error;
+    s.verify_audit = [this]() -> result<audit::verify_report> {
+      if (!verify_error.empty()) return failure{audit::error::database_unavailable, verify_error};
       return audit::verify_report{
           false, {{"a", 10, 10, std::nullopt}, {"b", 5, 5, audit::chain_break{3, "hash mismatch"}}}};
     };

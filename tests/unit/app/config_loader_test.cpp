@@ -24,20 +24,20 @@ std::string describe(const std::vector<config_problem>& problems) {
 
 std::vector<config_problem> problems_of(const std::string& file) {
   auto loaded = load_config(file);
-  if (std::holds_alternative<config>(loaded)) {
+  if (loaded) {
     ADD_FAILURE() << file << " loaded, but it should not have";
     return {};
   }
-  return std::get<std::vector<config_problem>>(loaded);
+  return loaded.error();
 }
 
 config config_of(const std::string& file) {
   auto loaded = load_config(file);
-  if (auto* problems = std::get_if<std::vector<config_problem>>(&loaded)) {
-    ADD_FAILURE() << file << " did not load:\n" << describe(*problems);
+  if (!loaded) {
+    ADD_FAILURE() << file << " did not load:\n" << describe(loaded.error());
     return {};
   }
-  return std::get<config>(loaded);
+  return std::move(*loaded);
 }
 
 // True when exactly the printed form "FILE:LINE: KEY: ..." contains `fragment`.
@@ -381,6 +381,22 @@ TEST_F(ConfigFile, AdminListenMustDifferFromProxyListen) {
   text.replace(text.find("127.0.0.1:9090"), 14, "127.0.0.1:3128");
   const auto file = dir_.write("tollgate.yaml", text);
   EXPECT_TRUE(has_problem(problems_of(file), file, 4, "admin.listen", "127.0.0.1:3128 is also a proxy.listen address"));
+}
+
+TEST_F(ConfigFile, LdapFilterParenthesesMustPairUp) {
+  body b;
+  b.ldap += "  user_filter: \"(uid={user}))\"\n  group_filter: \"(member={dn})(cn=x)\"\n";
+  const auto file = write(b);
+  const auto problems = problems_of(file);
+  EXPECT_TRUE(has_problem(problems, file, 10, "ldap.user_filter", "its parentheses do not pair up"));
+  EXPECT_TRUE(has_problem(problems, file, 11, "ldap.group_filter", "its parentheses do not pair up"));
+}
+
+TEST_F(ConfigFile, LdapFilterWithNestedPartsAndEscapesIsAccepted) {
+  body b;
+  b.ldap += "  user_filter: \"(&(uid={user})(description=a\\\\29b))\"\n";
+  const auto cfg = config_of(write(b));
+  EXPECT_EQ(cfg.ldap.user_filter, "(&(uid={user})(description=a\\29b))");
 }
 
 TEST_F(ConfigFile, SigningKeyNeedsCheckpointFile) {

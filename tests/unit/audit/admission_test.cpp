@@ -8,6 +8,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace tollgate::audit {
@@ -74,8 +75,8 @@ class admission_test : public ::testing::Test {
 TEST_F(admission_test, open_while_the_spool_has_room) {
   prometheus::Registry registry;
   auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
-  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  ASSERT_TRUE(made) << made.error().message();
+  auto& sink = **made;
   EXPECT_EQ(sink.admit(), admission::open);
   for (int i = 0; i < 30; ++i) sink.record(test::sample_record(i));
   const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -89,8 +90,8 @@ TEST_F(admission_test, open_while_the_spool_has_room) {
 TEST_F(admission_test, block_mode_says_wait_when_queue_and_spool_are_full) {
   prometheus::Registry registry;
   auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
-  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  ASSERT_TRUE(made) << made.error().message();
+  auto& sink = **made;
   int pushed = 0;
   EXPECT_EQ(fill(sink, pushed), admission::wait);
   EXPECT_EQ(sink.health(), audit_health::down);
@@ -100,9 +101,9 @@ TEST_F(admission_test, block_mode_says_wait_when_queue_and_spool_are_full) {
   EXPECT_EQ(metric(registry, "tollgate_audit_records_lost_total"), 0);
   EXPECT_EQ(metric(registry, "tollgate_audit_records_spooled_total"), pushed);
   auto reopened = spool::open(dir_.string(), "unit", 1 << 20);
-  ASSERT_TRUE(reopened.opened) << reopened.error;
-  EXPECT_EQ(reopened.opened->pending_records(), static_cast<std::uint64_t>(pushed));
-  EXPECT_EQ(reopened.opened->head().seq, pushed);
+  ASSERT_TRUE(reopened) << reopened.error().message();
+  EXPECT_EQ((*reopened)->pending_records(), static_cast<std::uint64_t>(pushed));
+  EXPECT_EQ((*reopened)->head().seq, pushed);
 }
 
 // The queue's record count is no bound on memory when records are large: 100,000 records
@@ -113,8 +114,8 @@ TEST_F(admission_test, large_records_close_admission_at_the_byte_bound) {
   o.queue_capacity = 100'000;
   o.queue_max_bytes = 1 << 20;
   auto made = pg_audit_sink::create(o, registry);
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
-  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  ASSERT_TRUE(made) << made.error().message();
+  auto& sink = **made;
   int pushed = 0;
   EXPECT_EQ(fill(sink, pushed), admission::wait);
   // About 1 MiB in the spool and 1 MiB in the queue, 10 KiB each.
@@ -128,8 +129,8 @@ TEST_F(admission_test, large_records_close_admission_at_the_byte_bound) {
 TEST_F(admission_test, reject_mode_says_reject_when_full) {
   prometheus::Registry registry;
   auto made = pg_audit_sink::create(opts(spool_full_mode::reject), registry);
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
-  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  ASSERT_TRUE(made) << made.error().message();
+  auto& sink = **made;
   int pushed = 0;
   EXPECT_EQ(fill(sink, pushed), admission::reject);
   sink.stop();
@@ -140,24 +141,24 @@ TEST_F(admission_test, chain_continues_from_the_spool_after_restart) {
   {
     prometheus::Registry registry;
     auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
-    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made));
-    auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+    ASSERT_TRUE(made);
+    auto& sink = **made;
     for (int i = 0; i < 7; ++i) sink.record(test::sample_record(i));
     sink.stop();
   }
   prometheus::Registry registry;
   auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made));
-  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  ASSERT_TRUE(made);
+  auto& sink = **made;
   sink.record(test::sample_record(8));
   sink.stop();
   auto reopened = spool::open(dir_.string(), "unit", 1 << 20);
-  ASSERT_TRUE(reopened.opened);
-  EXPECT_EQ(reopened.opened->head().seq, 8);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ((*reopened)->head().seq, 8);
   std::vector<audit_record> all;
-  while (reopened.opened->has_pending()) {
-    for (auto& r : reopened.opened->peek(100)) all.push_back(std::move(r));
-    reopened.opened->consume();
+  while ((*reopened)->has_pending()) {
+    for (auto& r : (*reopened)->peek(100)) all.push_back(std::move(r));
+    (*reopened)->consume();
   }
   ASSERT_EQ(all.size(), 8u);
   for (std::size_t i = 1; i < all.size(); ++i) {
@@ -166,16 +167,17 @@ TEST_F(admission_test, chain_continues_from_the_spool_after_restart) {
   }
 }
 
-TEST_F(admission_test, bad_options_are_reported_together) {
+TEST_F(admission_test, a_spool_folder_that_cannot_be_made_is_named_with_its_key) {
   prometheus::Registry registry;
   auto o = opts(spool_full_mode::block);
-  o.dsn.clear();
-  o.batch_max = 0;
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "plain-file") << "x";
+  o.spool_dir = (dir_ / "plain-file" / "spool").string();
   auto made = pg_audit_sink::create(o, registry);
-  ASSERT_TRUE(std::holds_alternative<std::string>(made));
-  const auto& msg = std::get<std::string>(made);
-  EXPECT_NE(msg.find("postgres.dsn"), std::string::npos);
-  EXPECT_NE(msg.find("batch_max"), std::string::npos);
+  ASSERT_FALSE(made);
+  EXPECT_EQ(made.error().code, std::errc::not_a_directory);
+  EXPECT_EQ(made.error().message().rfind("audit.spool_dir: cannot create spool folder " + o.spool_dir, 0), 0u)
+      << made.error().message();
 }
 
 }  // namespace

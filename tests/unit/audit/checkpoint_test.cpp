@@ -20,22 +20,20 @@ checkpoint sample() {
 }
 
 TEST(checkpoint, signature_verifies_with_the_derived_public_key) {
-  std::string error;
-  const auto signer = checkpoint_signer::from_pem(generate_ed25519_pem(), error);
-  ASSERT_TRUE(signer) << error;
+  const auto signer = checkpoint_signer::from_pem(generate_ed25519_pem()).value();
+  ASSERT_TRUE(signer);
   auto c = sample();
   signer->sign(c);
   EXPECT_EQ(c.signature.size(), 64u);
-  const auto verifier = checkpoint_verifier::from_pem(signer->public_key_pem(), error);
-  ASSERT_TRUE(verifier) << error;
+  const auto verifier = checkpoint_verifier::from_pem(signer->public_key_pem()).value();
+  ASSERT_TRUE(verifier);
   EXPECT_TRUE(verifier->verify(c));
 }
 
 TEST(checkpoint, a_changed_field_fails_verification) {
-  std::string error;
   const auto pem = generate_ed25519_pem();
-  const auto signer = checkpoint_signer::from_pem(pem, error);
-  const auto verifier = checkpoint_verifier::from_pem(pem, error);  // private PEM works too
+  const auto signer = checkpoint_signer::from_pem(pem).value();
+  const auto verifier = checkpoint_verifier::from_pem(pem).value();  // private PEM works too
   ASSERT_TRUE(signer && verifier);
   auto c = sample();
   signer->sign(c);
@@ -51,17 +49,15 @@ TEST(checkpoint, a_changed_field_fails_verification) {
 }
 
 TEST(checkpoint, another_key_fails_verification) {
-  std::string error;
-  const auto signer = checkpoint_signer::from_pem(generate_ed25519_pem(), error);
-  const auto other = checkpoint_verifier::from_pem(generate_ed25519_pem(), error);
+  const auto signer = checkpoint_signer::from_pem(generate_ed25519_pem()).value();
+  const auto other = checkpoint_verifier::from_pem(generate_ed25519_pem()).value();
   auto c = sample();
   signer->sign(c);
   EXPECT_FALSE(other->verify(c));
 }
 
 TEST(checkpoint, line_round_trips) {
-  std::string error;
-  const auto signer = checkpoint_signer::from_pem(generate_ed25519_pem(), error);
+  const auto signer = checkpoint_signer::from_pem(generate_ed25519_pem()).value();
   auto c = sample();
   signer->sign(c);
   const auto line = to_line(c);
@@ -80,14 +76,15 @@ TEST(checkpoint, line_round_trips) {
 TEST(checkpoint, file_appends_and_reads_back) {
   const auto file = std::filesystem::temp_directory_path() / ("tollgate-cp-" + std::to_string(::getpid()));
   std::filesystem::remove(file);
-  std::string error;
-  const auto signer = checkpoint_signer::from_pem(generate_ed25519_pem(), error);
+  const auto signer = checkpoint_signer::from_pem(generate_ed25519_pem()).value();
   auto c = sample();
   signer->sign(c);
-  ASSERT_TRUE(append_checkpoint(file.string(), c, error)) << error;
+  const auto first = append_checkpoint(file.string(), c);
+  ASSERT_TRUE(first) << first.error().message();
   c.seq = 2000;
   signer->sign(c);
-  ASSERT_TRUE(append_checkpoint(file.string(), c, error)) << error;
+  const auto second = append_checkpoint(file.string(), c);
+  ASSERT_TRUE(second) << second.error().message();
   {
     std::ofstream out(file, std::ios::app);
     out << "garbage\n";
@@ -101,9 +98,17 @@ TEST(checkpoint, file_appends_and_reads_back) {
 }
 
 TEST(checkpoint, rejects_a_key_that_is_not_ed25519) {
-  std::string error;
-  EXPECT_FALSE(checkpoint_signer::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", error));
-  EXPECT_FALSE(error.empty());
+  const auto made = checkpoint_signer::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  ASSERT_FALSE(made);
+  EXPECT_EQ(made.error().code, error::bad_key);
+  EXPECT_FALSE(made.error().message().empty());
+}
+
+TEST(checkpoint, loading_a_missing_key_file_names_the_file_and_keeps_the_system_error) {
+  const auto made = checkpoint_verifier::load("/nonexistent/tollgate-key.pem");
+  ASSERT_FALSE(made);
+  EXPECT_EQ(made.error().code, boost::system::errc::no_such_file_or_directory);
+  EXPECT_NE(made.error().message().find("/nonexistent/tollgate-key.pem"), std::string::npos);
 }
 
 }  // namespace

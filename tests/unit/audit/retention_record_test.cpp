@@ -24,10 +24,9 @@ struct keys {
 };
 
 keys make_keys() {
-  std::string error;
   const auto pem = generate_ed25519_pem();
-  keys k{checkpoint_signer::from_pem(pem, error), checkpoint_verifier::from_pem(pem, error)};
-  EXPECT_TRUE(k.signer && k.verifier) << error;
+  keys k{checkpoint_signer::from_pem(pem).value(), checkpoint_verifier::from_pem(pem).value()};
+  EXPECT_TRUE(k.signer && k.verifier);
   return k;
 }
 

@@ -24,8 +24,8 @@ class spool_test : public ::testing::Test {
 
   std::unique_ptr<spool> open(std::uint64_t max = 1 << 20, std::uint64_t rotate = 64ull << 20) {
     auto r = spool::open(dir_.string(), "proxy/a", max, rotate);
-    EXPECT_TRUE(r.opened) << r.error;
-    return std::move(r.opened);
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? std::move(*r) : nullptr;
   }
 
   std::vector<audit_record> batch(int from, int count, std::size_t pad = 0) {
@@ -257,8 +257,9 @@ TEST_F(spool_test, rotates_files_and_removes_delivered_ones) {
 TEST_F(spool_test, second_process_for_the_same_instance_is_refused) {
   auto s = open();
   auto again = spool::open(dir_.string(), "proxy/a", 1 << 20);
-  EXPECT_FALSE(again.opened);
-  EXPECT_NE(again.error.find("in use"), std::string::npos);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, error::spool_in_use);
+  EXPECT_NE(again.error().message().find("in use"), std::string::npos);
 }
 
 TEST_F(spool_test, saved_head_round_trips) {

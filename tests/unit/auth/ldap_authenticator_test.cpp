@@ -258,34 +258,3 @@ TEST_F(authenticator_test, ldap_duration_is_observed) {
   verify("alice", "alice-pw");
   EXPECT_EQ(metric(registry, "tollgate_ldap_request_duration_seconds"), 1);
 }
-
-TEST(ldap_options_validation, defaults_with_bases_are_valid) {
-  ldap_options o;
-  o.bind_dn = "cn=svc";
-  o.bind_password = "x";
-  o.user_base = "ou=people,dc=x";
-  o.group_base = "ou=groups,dc=x";
-  EXPECT_TRUE(validate_ldap_options(o).empty());
-}
-
-TEST(ldap_options_validation, problems_are_all_reported) {
-  ldap_options o;
-  o.uris = {"http://x"};
-  o.bind_dn = "cn=svc";
-  o.user_filter = "uid={user}";
-  o.group_base = "ou=g";
-  o.group_filter = "(member=x)";
-  o.workers = 0;
-  o.ca_file = "/nonexistent/ca.pem";
-  const auto problems = validate_ldap_options(o);
-  EXPECT_EQ(problems.size(), 6u);
-  for (const auto& p : problems) EXPECT_EQ(p.rfind("ldap.", 0), 0u) << p;
-}
-
-TEST(ldap_options_validation, factory_refuses_bad_options) {
-  ldap_options o;
-  o.user_filter = "(uid=fixed)";
-  prometheus::Registry registry;
-  auto made = make_ldap_authenticator(o, registry);
-  ASSERT_TRUE(std::holds_alternative<std::vector<std::string>>(made));
-}

@@ -7,6 +7,7 @@
 #include "tollgate/policy/rule.hpp"
 #include "tollgate/common/identity.hpp"
 #include "tollgate/common/request_facts.hpp"
+#include "tollgate/common/result.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -108,8 +109,8 @@ struct services {
   std::function<std::optional<std::vector<std::string>>(const std::string& user)> user_groups{};
 
   audit_queries* audit = nullptr;  ///< search, export, top talkers
-  /// Chain verification (audit::verify_audit_chains); a string says why it could not run (503).
-  std::function<std::variant<audit::verify_report, std::string>()> verify_audit{};
+  /// Chain verification (audit::verify_audit_chains); a failure says why it could not run (503).
+  std::function<result<audit::verify_report>()> verify_audit{};
   admin_action_log* actions = nullptr;  ///< every admin write is recorded here
 
   std::function<std::vector<connection_view>()> connections{};

@@ -5,8 +5,10 @@
 #include "tollgate/policy/options.hpp"
 #include "tollgate/proxy/options.hpp"
 
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace tollgate::app {
@@ -37,8 +39,15 @@ struct config_problem {
 
 std::string to_string(const config_problem& p);
 
-/// Reads and validates a config file: every problem is collected, not just the first.
-/// Environment references `${NAME}` are substituted; `*_file` keys are read.
-std::variant<config, std::vector<config_problem>> load_config(const std::string& file);
+/// Found by ADL from value() on load_config's result: throws std::runtime_error
+/// with every problem, one line each.
+[[noreturn]] void throw_exception_from_error(const std::vector<config_problem>& problems,
+                                             const boost::source_location& loc);
+
+/// Reads and validates a config file: every problem is collected, not just the first
+/// (hence a list as the error, the one exception to tollgate::result; see
+/// tollgate/common/result.hpp). Environment references `${NAME}` are substituted;
+/// `*_file` keys are read.
+boost::system::result<config, std::vector<config_problem>> load_config(const std::string& file);
 
 }  // namespace tollgate::app

@@ -1,4 +1,7 @@
 #pragma once
+#include "tollgate/audit/error.hpp"
+#include "tollgate/common/result.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -35,10 +38,10 @@ std::optional<checkpoint> parse_line(std::string_view line);
 /// Signing is const and keeps no state between calls: threads may share one signer.
 class checkpoint_signer {
  public:
-  /// Loads a PEM private key ("-----BEGIN PRIVATE KEY-----", Ed25519); nullptr with
-  /// `error` when unreadable or not Ed25519.
-  static std::unique_ptr<checkpoint_signer> load(const std::string& pem_file, std::string& error);
-  static std::unique_ptr<checkpoint_signer> from_pem(std::string_view pem, std::string& error);
+  /// Loads a PEM private key ("-----BEGIN PRIVATE KEY-----", Ed25519); fails with the
+  /// OS error when unreadable, error::bad_key when not Ed25519 (detail names the file).
+  static result<std::unique_ptr<checkpoint_signer>> load(const std::string& pem_file);
+  static result<std::unique_ptr<checkpoint_signer>> from_pem(std::string_view pem);
   ~checkpoint_signer();
 
   /// Fills c.signature.
@@ -59,8 +62,8 @@ class checkpoint_verifier {
  public:
   /// Accepts a PEM public key, or a private key (whose public half is used), so
   /// `audit verify` can run from the same `signing_key_file` as the writer.
-  static std::unique_ptr<checkpoint_verifier> load(const std::string& pem_file, std::string& error);
-  static std::unique_ptr<checkpoint_verifier> from_pem(std::string_view pem, std::string& error);
+  static result<std::unique_ptr<checkpoint_verifier>> load(const std::string& pem_file);
+  static result<std::unique_ptr<checkpoint_verifier>> from_pem(std::string_view pem);
   ~checkpoint_verifier();
 
   bool verify(const checkpoint& c) const;
@@ -71,8 +74,8 @@ class checkpoint_verifier {
   void* key_;  // EVP_PKEY*
 };
 
-/// Appends one line to the checkpoint file (O_APPEND, fsync). False with `error`.
-bool append_checkpoint(const std::string& file, const checkpoint& c, std::string& error);
+/// Appends one line to the checkpoint file (O_APPEND, fsync); the OS error when it cannot.
+result<void> append_checkpoint(const std::string& file, const checkpoint& c);
 
 /// Every line of a checkpoint file; lines that do not parse are reported by number.
 struct checkpoint_file_content {
@@ -89,7 +92,7 @@ std::string generate_ed25519_pem();
 /// overwrites, even one that is not a key: loading it then says so), else writes a
 /// fresh Ed25519 key readable by its owner only (0600), creating its folder.
 /// Safe against a second process doing the same at once (the first key wins).
-/// True when the file exists afterwards (`created` says whether this call made it).
-bool ensure_signing_key(const std::string& pem_file, bool& created, std::string& error);
+/// The file exists afterwards: true when this call made it, false when it was there.
+result<bool> ensure_signing_key(const std::string& pem_file);
 
 }  // namespace tollgate::audit

@@ -1,10 +1,10 @@
 #pragma once
 #include "tollgate/audit/audit_sink.hpp"
 #include "tollgate/audit/options.hpp"
+#include "tollgate/common/result.hpp"
 
 #include <memory>
 #include <string>
-#include <variant>
 
 namespace prometheus {
 class Registry;
@@ -41,9 +41,9 @@ class pg_audit_sink final : public audit_sink {
   /// loads the signing key, finds where the chain left off (the newest of
   /// PostgreSQL, the spool and the spool's head file), starts both threads.
   /// PostgreSQL need not be up: the chain then continues from the spool.
-  /// Returns the sink, or a readable reason it cannot start.
-  static std::variant<std::unique_ptr<pg_audit_sink>, std::string> create(const options& opts,
-                                                                           prometheus::Registry& registry);
+  /// Returns the sink, or why it cannot start (detail names the config key). `opts`
+  /// are taken as valid: the config schema (app/src/config_schema.cpp) checks them.
+  static result<std::unique_ptr<pg_audit_sink>> create(const options& opts, prometheus::Registry& registry);
   ~pg_audit_sink() override;
 
   admission admit() const override;

@@ -1,6 +1,7 @@
 #pragma once
 #include "tollgate/audit/canonical.hpp"
 #include "tollgate/audit/checkpoint.hpp"
+#include "tollgate/common/result.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -8,7 +9,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 namespace tollgate::audit {
@@ -96,8 +96,8 @@ struct verify_options {
 /// signature fails are breaks of their own (the file itself was altered), and so is
 /// a retention record in admin_actions that the key did not sign (the database
 /// owner wrote it). Blocking. Returns the report, or why the check could not be
-/// made (database unreachable, key unreadable).
-std::variant<verify_report, std::string> verify_audit_chains(const verify_options& opts);
+/// made (error::database_unavailable, error::key_missing, the key's failure).
+result<verify_report> verify_audit_chains(const verify_options& opts);
 
 /// The report as the admin API's JSON: {"intact", "instances": [{"instance",
 /// "records", "last_seq", "break": null | {"seq", "reason"}}]}.

@@ -86,15 +86,10 @@ class ldap_authenticator final : public authenticator {
   std::unique_ptr<ldap_worker_pool> pool_;  // last: its threads use everything above
 };
 
-/// Checks options the config loader cannot (filters, URIs, ranges, readable CA file).
-/// Empty when they are usable; otherwise one message per problem, prefixed with the
-/// `ldap.*` key.
-std::vector<std::string> validate_ldap_options(const ldap_options& opts);
-
 /// Builds the LDAP authenticator with `opts.workers` threads, each with its own service and
 /// user-bind connections to `opts.uris`. Metrics go to `registry` (which must outlive it).
-/// Returns the problems from validate_ldap_options() instead when there are any.
-std::variant<std::unique_ptr<ldap_authenticator>, std::vector<std::string>> make_ldap_authenticator(
-    const ldap_options& opts, prometheus::Registry& registry);
+/// `opts` are taken as valid: the config schema (app/src/config_schema.cpp) is the one
+/// place their rules live. Nothing here can fail: connections are made on first use.
+std::unique_ptr<ldap_authenticator> make_ldap_authenticator(const ldap_options& opts, prometheus::Registry& registry);
 
 }  // namespace tollgate::auth
