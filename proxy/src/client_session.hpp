@@ -1,5 +1,6 @@
 #pragma once
 #include "connection_registry.hpp"
+#include "decision.hpp"
 #include "buffer_pool.hpp"
 #include "head_scan.hpp"
 #include "pipe_pool.hpp"
@@ -109,9 +110,8 @@ class client_session final : public tracked_connection, public std::enable_share
   void close_tunnel();
 
   // Answers made by the proxy itself (client_session_respond.cpp)
-  void respond(boost::beast::http::status status, std::string_view decision, std::string_view error,
-               std::string_view page);
-  void finish_request(int status, std::string_view decision, std::string_view error);
+  void respond(boost::beast::http::status status, decision outcome, std::string_view error, std::string_view page);
+  void finish_request(int status, decision outcome, std::string_view error);
   bool throttled();  // answers 429 when the client has used up its 407s (flood_guard)
   void next_request_or_close(bool keep_alive);
   void lingering_close();

@@ -26,14 +26,14 @@ void client_session::authenticate() {
   const auto it = req.find(http::field::proxy_authorization);
   if (it == req.end()) {
     if (throttled()) return;
-    respond(http::status::proxy_authentication_required, "auth_required", "",
+    respond(http::status::proxy_authentication_required, decision::auth_required, "",
             "Proxy authentication required.");
     return;
   }
   auto creds = auth::parse_proxy_authorization(it->value());
   if (!creds) {
     if (throttled()) return;
-    respond(http::status::proxy_authentication_required, "auth_failed", creds.error().message(),
+    respond(http::status::proxy_authentication_required, decision::auth_failed, creds.error().message(),
             "Proxy authentication failed.");
     return;
   }
@@ -63,10 +63,10 @@ void client_session::on_auth(const auth::auth_result& r) {
       return;
     case auth::auth_status::bad_credentials:
     case auth::auth_status::locked_out:
-      respond(http::status::proxy_authentication_required, "auth_failed", r.reason, "Proxy authentication failed.");
+      respond(http::status::proxy_authentication_required, decision::auth_failed, r.reason, "Proxy authentication failed.");
       return;
     case auth::auth_status::unavailable:
-      respond(http::status::service_unavailable, "error", r.reason.empty() ? "directory unavailable" : r.reason,
+      respond(http::status::service_unavailable, decision::error, r.reason.empty() ? "directory unavailable" : r.reason,
               "The proxy cannot reach the user directory to check credentials right now. Please try again shortly.");
       return;
   }
@@ -86,13 +86,13 @@ void client_session::admit() {
       timer_.async_wait([self = shared_from_this()](error_code ec) {
         if (ec || self->closing_) return;
         self->canned_retry_after_ = true;
-        self->respond(http::status::service_unavailable, "error", "audit pipeline full",
+        self->respond(http::status::service_unavailable, decision::error, "audit pipeline full",
                       "The proxy cannot record requests right now. Please try again shortly.");
       });
       return;
     case audit::admission::wait:
       if (shared_.stopping.load(std::memory_order_relaxed)) {
-        respond(http::status::service_unavailable, "error", "audit pipeline full during shutdown",
+        respond(http::status::service_unavailable, decision::error, "audit pipeline full during shutdown",
                 "The proxy is shutting down.");
         return;
       }
@@ -157,14 +157,14 @@ void client_session::unresolved(const std::string& why) {
     deny_page();
     return;
   }
-  respond(http::status::bad_gateway, "error", why, "The host name could not be resolved.");
+  respond(http::status::bad_gateway, decision::error, why, "The host name could not be resolved.");
 }
 
 void client_session::deny_page() {
   const std::string rule = decision_.rule_id ? "rule " + std::to_string(*decision_.rule_id) : "default";
   std::string page = "Access to " + destination_text_ + " is denied by policy (" + rule + ").";
   if (!opts_->support_contact.empty()) page += "\nIf you need access, contact " + opts_->support_contact + ".";
-  respond(http::status::forbidden, "deny", "denied by " + rule, page);
+  respond(http::status::forbidden, decision::deny, "denied by " + rule, page);
 }
 
 void client_session::decide(boost::asio::ip::address addr) {
@@ -181,7 +181,7 @@ void client_session::decide(boost::asio::ip::address addr) {
   if (opts_->block_private_destinations && !decision_.matched_by_address) {
     if (auto why = restricted_reason(addr)) {
       const std::string reason = std::string(*why);
-      respond(http::status::forbidden, "deny", "blocked " + reason + " destination " + addr.to_string(),
+      respond(http::status::forbidden, decision::deny, "blocked " + reason + " destination " + addr.to_string(),
               "Access to " + destination_text_ + " is denied: it resolves to a " + reason +
                   " address, which no address rule allows." +
                   (opts_->support_contact.empty() ? std::string()
@@ -223,11 +223,11 @@ void client_session::on_connect(error_code ec) {
     up_.reset();
     if (ec == beast::error::timeout) {
       shared_.m.upstream_connect_timeout.Increment();
-      respond(http::status::gateway_timeout, "error", "upstream connect timeout",
+      respond(http::status::gateway_timeout, decision::error, "upstream connect timeout",
               "The destination did not answer in time.");
     } else {
       shared_.m.upstream_connect_refused.Increment();
-      respond(http::status::bad_gateway, "error", "upstream connect failed: " + ec.message(),
+      respond(http::status::bad_gateway, decision::error, "upstream connect failed: " + ec.message(),
               "The destination refused the connection.");
     }
     return;

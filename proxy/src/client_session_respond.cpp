@@ -28,7 +28,7 @@ std::string quoted(std::string_view s) {
 
 }  // namespace
 
-void client_session::respond(http::status status, std::string_view decision, std::string_view error,
+void client_session::respond(http::status status, decision outcome, std::string_view error,
                              std::string_view page) {
   up_.reset();
   const int code = static_cast<int>(status);
@@ -56,11 +56,11 @@ void client_session::respond(http::status status, std::string_view decision, std
   response_started_ = true;
   client_.expires_after(opts_->idle_timeout);
   http::async_write(client_, canned_,
-                    [self = shared_from_this(), keep, decision = std::string(decision),
+                    [self = shared_from_this(), keep, outcome,
                      error = std::string(error)](error_code ec, std::size_t n) {
                       self->add_down(n);
                       self->rec_.bytes_down += n;
-                      self->finish_request(self->rec_.status, decision, error);
+                      self->finish_request(self->rec_.status, outcome, error);
                       if (ec || self->closing_) {
                         self->close_everything();
                         return;
@@ -69,16 +69,16 @@ void client_session::respond(http::status status, std::string_view decision, std
                     });
 }
 
-void client_session::finish_request(int status, std::string_view decision, std::string_view error) {
+void client_session::finish_request(int status, decision outcome, std::string_view error) {
   if (!record_pending_) return;
   record_pending_ = false;
   const auto elapsed = clock::now() - started_;
   rec_.status = status;
-  rec_.decision.assign(decision);
+  rec_.decision.assign(to_string(outcome));
   rec_.error.assign(error);
   rec_.duration_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
   auto& m = shared_.m;
-  m.requests_for(decision).Increment();
+  m.requests_for(outcome).Increment();
   // A tunnel's lifetime is no request latency: keep it out of the histogram.
   if (rec_.event == audit::audit_event::request)
     m.request_duration.Observe(std::chrono::duration<double>(elapsed).count());
@@ -102,7 +102,7 @@ bool client_session::throttled() {
   if (shared_.flood.challenge_allowed(remote_.address(), opts_->flood, clock::now())) return false;
   // No 407 and no directory lookup: the client has had its share of challenges.
   canned_retry_after_ = true;
-  respond(http::status::too_many_requests, "error", "too many unauthenticated requests from this client address",
+  respond(http::status::too_many_requests, decision::error, "too many unauthenticated requests from this client address",
           "Too many requests without valid credentials from your address. Please try again shortly.");
   return true;
 }

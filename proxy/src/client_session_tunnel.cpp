@@ -38,7 +38,7 @@ void client_session::open_tunnel() {
   open.bytes_down += established.size();
   open.event = audit::audit_event::tunnel_open;
   open.status = 200;
-  open.decision = "allow";
+  open.decision.assign(to_string(decision::allow));
   open.duration_us = 0;
   shared_.deps.audit.record(std::move(open));
   rec_.event = audit::audit_event::tunnel_close;
@@ -202,7 +202,7 @@ void client_session::close_tunnel() {
   if (!tunnel_closed_) {
     tunnel_closed_ = true;
     const std::string why = rec_.error;
-    finish_request(200, "allow", why);
+    finish_request(200, decision::allow, why);
   }
   close_everything();
 }
