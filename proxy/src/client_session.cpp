@@ -78,6 +78,7 @@ void client_session::abandon() {
 
 void client_session::on_stopping() {
   if (waiting_idle_) close_everything();
+  if (waiting_admission_) timer_.cancel();  // admit() asks again and answers 503: shutting down
 }
 
 void client_session::close_everything() {

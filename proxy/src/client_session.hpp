@@ -168,6 +168,7 @@ class client_session final : public tracked_connection, public std::enable_share
   bool request_prepared_ = false;
   bool request_sent_ = false;  // the whole request (head and body) reached the origin
   bool canned_retry_after_ = false;  // the next answer of our own says Retry-After
+  bool waiting_admission_ = false;   // held in admit() until the audit pipeline has room
 
   // Body relay and tunnel buffers.
   // Relay buffers come from the worker's pool while a body or tunnel moves.

@@ -17,7 +17,6 @@ namespace beast = boost::beast;
 using boost::system::error_code;
 
 namespace {
-constexpr std::chrono::milliseconds audit_wait_retry{20};
 constexpr std::chrono::seconds audit_reject_delay{1};
 }
 
@@ -73,7 +72,26 @@ void client_session::on_auth(const auth::auth_result& r) {
 }
 
 void client_session::admit() {
-  switch (shared_.deps.audit.admit()) {
+  auto& sink = shared_.deps.audit;
+  auto a = sink.admit();
+  if (a == audit::admission::wait && !shared_.stopping.load(std::memory_order_relaxed)) {
+    a = worker_.admission().admit_or_wait(sink, [weak = weak_from_this()] {
+      if (auto self = weak.lock(); self && self->waiting_admission_) self->timer_.cancel();
+    });
+    if (a == audit::admission::wait) {
+      // Held until the audit pipeline says it has room (or the proxy stops: on_stopping);
+      // the timer does not time out, it keeps the session alive and is cancelled to wake it.
+      waiting_admission_ = true;
+      timer_.expires_at(clock::time_point::max());
+      timer_.async_wait([self = shared_from_this()](error_code) {
+        self->waiting_admission_ = false;
+        if (self->closing_) return;
+        self->admit();
+      });
+      return;
+    }
+  }
+  switch (a) {
     case audit::admission::open:
       resolve();
       return;
@@ -90,17 +108,9 @@ void client_session::admit() {
                       "The proxy cannot record requests right now. Please try again shortly.");
       });
       return;
-    case audit::admission::wait:
-      if (shared_.stopping.load(std::memory_order_relaxed)) {
-        respond(http::status::service_unavailable, decision::error, "audit pipeline full during shutdown",
-                "The proxy is shutting down.");
-        return;
-      }
-      timer_.expires_after(audit_wait_retry);
-      timer_.async_wait([self = shared_from_this()](error_code ec) {
-        if (ec || self->closing_) return;
-        self->admit();
-      });
+    case audit::admission::wait:  // only while stopping
+      respond(http::status::service_unavailable, decision::error, "audit pipeline full during shutdown",
+              "The proxy is shutting down.");
       return;
   }
 }
