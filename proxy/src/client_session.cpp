@@ -55,14 +55,9 @@ client_session::client_session(worker& w, boost::asio::ip::tcp::socket socket)
 
 client_session::~client_session() {
   release_relay();
-  release_tunnel_pipes();
   if (record_pending_) finish_request(rec_.status != 0 ? rec_.status : 0, decision::error, "connection closed");
-  if (counted_tunnel_) {
-    shared_.m.active_tunnel.Decrement();
-  } else {
-    shared_.m.active_http.Decrement();
-  }
-  shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  shared_.m.active_http.Decrement();
+  if (!handed_over_) shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);  // else the tunnel's
 }
 
 void client_session::start() {

@@ -3,7 +3,6 @@
 #include "decision.hpp"
 #include "buffer_pool.hpp"
 #include "head_scan.hpp"
-#include "pipe_pool.hpp"
 #include "tollgate/audit/audit_record.hpp"
 #include "tollgate/auth/authenticator.hpp"
 #include "tollgate/auth/policy.hpp"
@@ -34,7 +33,8 @@ class worker;
 struct shared_state;
 
 /// One client connection: reads request heads (keep-alive), authenticates, asks the
-/// policy, forwards plain HTTP with streamed bodies, or turns into a CONNECT tunnel.
+/// policy, forwards plain HTTP with streamed bodies, or hands its sockets to a tunnel
+/// (an allowed CONNECT) and ends.
 /// Lives on one io thread; every step is bound to shared_from_this() and has a deadline.
 /// Each request ends in exactly one audit record (a CONNECT that is allowed in a
 /// tunnel_open record at once and a tunnel_close record at the end).
@@ -99,15 +99,8 @@ class client_session final : public tracked_connection, public std::enable_share
   void on_raw_written(boost::system::error_code ec, std::size_t n);
   void upstream_failed(boost::system::error_code ec, std::string_view during);
 
-  // CONNECT tunnel (client_session_tunnel.cpp)
+  // An allowed CONNECT: the sockets go to a tunnel and this session ends (client_session_decide.cpp).
   void open_tunnel();
-  void tunnel_early_data();
-  void tunnel_pump(bool upward);
-  void tunnel_wait(bool upward, boost::asio::ip::tcp::socket& socket, boost::asio::ip::tcp::socket::wait_type what);
-  void release_tunnel_pipes();
-  void tunnel_direction_done(bool upward, bool clean);
-  void arm_tunnel_timer();
-  void close_tunnel();
 
   // Answers made by the proxy itself (client_session_respond.cpp)
   void respond(boost::beast::http::status status, decision outcome, std::string_view error, std::string_view page);
@@ -129,7 +122,7 @@ class client_session final : public tracked_connection, public std::enable_share
   bool first_request_ = true;
   bool waiting_idle_ = false;  // keep-alive wait: no byte of the next request yet
   bool closing_ = false;
-  bool counted_tunnel_ = false;
+  bool handed_over_ = false;  // the sockets (and the connection slot) went to a tunnel
 
   // The request in flight.
   std::optional<request_parser> req_p_;
@@ -170,26 +163,17 @@ class client_session final : public tracked_connection, public std::enable_share
   bool canned_retry_after_ = false;  // the next answer of our own says Retry-After
   bool waiting_admission_ = false;   // held in admit() until the audit pipeline has room
 
-  // Body relay and tunnel buffers.
-  // Relay buffers come from the worker's pool while a body or tunnel moves.
+  // Body relay buffers come from the worker's pool while a body moves.
   static constexpr std::size_t relay_size = buffer_pool::block_size;
   char* relay();
   void release_relay();
   buffer_pool::block relay_;
-  struct tunnel_direction {
-    pipe_pool::pipe pipe;       // only while bytes are in flight
-    std::size_t in_pipe = 0;    // spliced in, not yet out
-  };
-  std::array<tunnel_direction, 2> tunnel_;  // [0] client to origin, [1] origin to client
   std::array<char, 2048> drain_buf_;  // lingering close
   std::string head_text_;             // response head, serialised for the raw path
   std::uint64_t raw_left_ = 0;        // identity response body bytes still to relay
   std::size_t raw_consume_ = 0;       // bytes of up_->buffer in the write in flight
   bool raw_mode_ = false;
-  boost::asio::steady_timer timer_;
-  clock::time_point last_activity_{};
-  int tunnel_open_directions_ = 0;
-  bool tunnel_closed_ = false;
+  boost::asio::steady_timer timer_;  // the audit pipeline's answers (reject delay, wait)
 };
 
 }  // namespace tollgate::proxy::detail

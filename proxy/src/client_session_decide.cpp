@@ -2,6 +2,7 @@
 #include "client_session.hpp"
 
 #include "destination_guard.hpp"
+#include "tunnel.hpp"
 #include "tollgate/auth/credentials.hpp"
 #include "tollgate/auth/user_name.hpp"
 #include "worker.hpp"
@@ -249,6 +250,39 @@ void client_session::on_connect(error_code ec) {
   } else {
     send_request();
   }
+}
+
+// The CONNECT is allowed and connected: it goes on record now (tunnel_open), and the
+// sockets, the bytes the client sent behind the head and the tunnel_close record go to
+// a tunnel, which takes this session's place. Nothing of this session runs afterwards.
+void client_session::open_tunnel() {
+  audit::audit_record open = rec_;
+  open.bytes_down += tunnel::established.size();
+  open.event = audit::audit_event::tunnel_open;
+  open.status = 200;
+  open.decision.assign(to_string(decision::allow));
+  open.duration_us = 0;
+  shared_.deps.audit.record(std::move(open));
+
+  audit::audit_record close = std::move(rec_);
+  rec_ = {};
+  record_pending_ = false;
+  close.event = audit::audit_event::tunnel_close;
+  close.status = 200;
+  close.bytes_up = 0;  // tunnel_close counts the bytes that crossed the tunnel
+  close.bytes_down = 0;
+
+  release_relay();
+  handed_over_ = true;
+  closing_ = true;
+  auto t = std::make_shared<tunnel>(worker_, *this, opts_,
+                                    tunnel::handed_over{.client = client_.release_socket(),
+                                                        .origin = up_->stream.release_socket(),
+                                                        .early = std::move(client_buf_),
+                                                        .close_record = std::move(close),
+                                                        .started = started_});
+  up_.reset();
+  t->start();
 }
 
 }  // namespace tollgate::proxy::detail

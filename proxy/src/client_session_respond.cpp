@@ -1,6 +1,7 @@
 // Client session, part 4: answers the proxy makes itself, the audit record, and closing.
 #include "client_session.hpp"
 
+#include "record_path.hpp"
 #include "worker.hpp"
 
 #include <boost/beast/core/bind_handler.hpp>
@@ -72,29 +73,9 @@ void client_session::respond(http::status status, decision outcome, std::string_
 void client_session::finish_request(int status, decision outcome, std::string_view error) {
   if (!record_pending_) return;
   record_pending_ = false;
-  const auto elapsed = clock::now() - started_;
-  rec_.status = status;
-  rec_.decision.assign(to_string(outcome));
-  rec_.error.assign(error);
-  rec_.duration_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
-  auto& m = shared_.m;
-  m.requests_for(outcome).Increment();
-  // A tunnel's lifetime is no request latency: keep it out of the histogram.
-  if (rec_.event == audit::audit_event::request)
-    m.request_duration.Observe(std::chrono::duration<double>(elapsed).count());
-  m.bytes_up.Increment(static_cast<double>(rec_.bytes_up));
-  m.bytes_down.Increment(static_cast<double>(rec_.bytes_down));
-  // A request that never authenticated costs its client a bounded record, and past the
-  // client's rate only a count in an aggregate record (flood_guard); authenticated
-  // requests are always written whole, one record each.
-  if (who_.user.empty()) {
-    const bool open = shared_.deps.audit.admit() == audit::admission::open;
-    if (!shared_.flood.pass_record(rec_, remote_.address(), open, opts_->flood, clock::now())) {
-      rec_ = {};
-      return;
-    }
-  }
-  shared_.deps.audit.record(std::move(rec_));
+  file_record(shared_, *opts_, remote_.address(), std::move(rec_),
+              {.status = status, .outcome = outcome, .error = error, .elapsed = clock::now() - started_,
+               .authenticated = !who_.user.empty()});
   rec_ = {};
 }
 
