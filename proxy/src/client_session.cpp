@@ -43,11 +43,14 @@ client_session::client_session(worker& w, boost::asio::ip::tcp::socket socket)
       worker_(w),
       shared_(w.shared()),
       opts_(w.opts()),
+      remote_([&] {
+        error_code ec;
+        return socket.remote_endpoint(ec);
+      }()),
       client_(std::move(socket)),
-      timer_(w.context()) {
+      gate_(w, *this, remote_.address(), [this](verdict v) { on_verdict(std::move(v)); }) {
   client_buf_.reserve(4 * 1024);  // request bodies are read in pieces this size, not 512 bytes
   error_code ec;
-  remote_ = client_.socket().remote_endpoint(ec);
   client_ip_ = remote_.address().to_string();
   client_.socket().set_option(boost::asio::ip::tcp::no_delay(true), ec);
   shared_.m.active_http.Increment();
@@ -73,7 +76,7 @@ void client_session::abandon() {
 
 void client_session::on_stopping() {
   if (waiting_idle_) close_everything();
-  if (waiting_admission_) timer_.cancel();  // admit() asks again and answers 503: shutting down
+  gate_.on_stopping();
 }
 
 void client_session::close_everything() {
@@ -82,7 +85,7 @@ void client_session::close_everything() {
   client_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   client_.close();
   if (up_) up_->stream.close();
-  timer_.cancel();
+  gate_.cancel();
 }
 
 void client_session::read_head() {
@@ -113,7 +116,7 @@ void client_session::process_buffer() {
       if (scanner_.head_end() > opts_->max_header_bytes) {
         begin_record(bytes);
         const auto a = answer_oversized_head(bytes, opts_->max_header_bytes);
-        respond(a.status, decision::error, a.error, a.page);
+        respond(a.status, decision::error, std::string(a.error), a.page);
         return;
       }
       on_head(scanner_.head_end());
@@ -134,7 +137,7 @@ void client_session::process_buffer() {
   if (bytes.size() >= opts_->max_header_bytes) {
     begin_record(bytes);
     const auto a = answer_oversized_head(bytes, opts_->max_header_bytes);
-    respond(a.status, decision::error, a.error, a.page);
+    respond(a.status, decision::error, std::string(a.error), a.page);
     return;
   }
   if (waiting_idle_) {
@@ -200,7 +203,6 @@ void client_session::on_head(std::size_t head_len) {
   response_head_sent_ = false;
   request_prepared_ = false;
   upstream_keep_alive_ = false;
-  decision_ = {};
   who_ = {};
   req_sr_.reset();
   res_sr_.reset();
@@ -254,7 +256,7 @@ void client_session::on_head(std::size_t head_len) {
   }
   if (auto why = check_framing(req); !why.empty()) {
     client_keep_alive_ = false;
-    respond(http::status::bad_request, decision::error, why, "Malformed request: ambiguous message framing.");
+    respond(http::status::bad_request, decision::error, std::string(why), "Malformed request: ambiguous message framing.");
     return;
   }
   if (!is_forwardable_method(req.method_string())) {
@@ -265,7 +267,10 @@ void client_session::on_head(std::size_t head_len) {
     return;
   }
   if (!parse_target()) return;
-  authenticate();
+  const auto authorization = req.find(http::field::proxy_authorization);
+  gate_.run(shared_from_this(), facts_,
+            authorization == req.end() ? std::nullopt : std::optional<std::string_view>(authorization->value()),
+            destination_text_, *opts_);
 }
 
 // Fills facts_, target_, host_header_ and the audit record's destination; answers 400 itself.
@@ -288,7 +293,7 @@ bool client_session::parse_target() {
   }
   auto bad = [&](std::string_view why) {
     client_keep_alive_ = client_keep_alive_ && req_p_->is_done();
-    respond(http::status::bad_request, decision::error, why,
+    respond(http::status::bad_request, decision::error, std::string(why),
             std::string("Bad request: ").append(why).append("."));
     return false;
   };

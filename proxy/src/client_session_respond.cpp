@@ -29,8 +29,7 @@ std::string quoted(std::string_view s) {
 
 }  // namespace
 
-void client_session::respond(http::status status, decision outcome, std::string_view error,
-                             std::string_view page) {
+void client_session::respond(http::status status, decision outcome, std::string error, std::string_view page) {
   up_.reset();
   const int code = static_cast<int>(status);
   // Keep the connection only when the request was read completely and is not suspect.
@@ -57,8 +56,7 @@ void client_session::respond(http::status status, decision outcome, std::string_
   response_started_ = true;
   client_.expires_after(opts_->idle_timeout);
   http::async_write(client_, canned_,
-                    [self = shared_from_this(), keep, outcome,
-                     error = std::string(error)](error_code ec, std::size_t n) {
+                    [self = shared_from_this(), keep, outcome, error = std::move(error)](error_code ec, std::size_t n) {
                       self->add_down(n);
                       self->rec_.bytes_down += n;
                       self->finish_request(self->rec_.status, outcome, error);
@@ -73,19 +71,16 @@ void client_session::respond(http::status status, decision outcome, std::string_
 void client_session::finish_request(int status, decision outcome, std::string_view error) {
   if (!record_pending_) return;
   record_pending_ = false;
+  bool authenticated = !who_.user.empty();
+  if (gate_.running()) {  // cut short before the verdict: what the gate knew so far
+    verdict so_far = gate_.so_far();
+    authenticated = !so_far.who.user.empty();
+    record_verdict(so_far);
+  }
   file_record(shared_, *opts_, remote_.address(), std::move(rec_),
               {.status = status, .outcome = outcome, .error = error, .elapsed = clock::now() - started_,
-               .authenticated = !who_.user.empty()});
+               .authenticated = authenticated});
   rec_ = {};
-}
-
-bool client_session::throttled() {
-  if (shared_.flood.challenge_allowed(remote_.address(), opts_->flood, clock::now())) return false;
-  // No 407 and no directory lookup: the client has had its share of challenges.
-  canned_retry_after_ = true;
-  respond(http::status::too_many_requests, decision::error, "too many unauthenticated requests from this client address",
-          "Too many requests without valid credentials from your address. Please try again shortly.");
-  return true;
 }
 
 char* client_session::relay() {
