@@ -2,6 +2,7 @@
 
 #include "audit_metrics.hpp"
 #include "copy_lanes.hpp"
+#include "tollgate/audit/room_waiters.hpp"
 #include "pg_writer.hpp"
 #include "record_queue.hpp"
 #include "spool.hpp"
@@ -54,6 +55,7 @@ struct pg_audit_sink::impl {
   std::string instance;
   audit_metrics metrics;
   record_queue queue;
+  room_waiters waiting;  // requests told to wait: told again when a take() makes room
 
   // Writer thread only.
   std::unique_ptr<spool> spool_;
@@ -228,6 +230,7 @@ struct pg_audit_sink::impl {
                                                          : steady::duration(opts.flush_interval));
         metrics.queue_depth.Set(static_cast<double>(queue.size()));
         metrics.queue_bytes.Set(static_cast<double>(queue.bytes()));
+        if (!raw.empty() && !queue.at_capacity()) waiting.notify();
         for (auto& r : raw) {
           sanitize(r);
           chain_append(head, instance, r, hasher);
@@ -340,6 +343,10 @@ admission pg_audit_sink::admit() const {
   return impl_->opts.on_spool_full == spool_full_mode::block ? admission::wait : admission::reject;
 }
 
+admission pg_audit_sink::admit_or_notify(room_callback on_room) {
+  return impl_->waiting.admit_or_keep([this] { return admit(); }, std::move(on_room));
+}
+
 void pg_audit_sink::record(audit_record rec) {
   if (!impl_->queue.push(std::move(rec))) {
     impl_->metrics.lost.Increment();
@@ -354,6 +361,7 @@ void pg_audit_sink::stop() {
   std::lock_guard lock(impl_->stop_mutex);
   if (impl_->stopped.exchange(true)) return;
   impl_->queue.close();
+  impl_->waiting.notify();  // no room will come: let the waiting ask again (and hear wait or reject)
   if (impl_->writer.joinable()) impl_->writer.join();
   impl_->spool_.reset();  // releases the spool lock: a successor may take over at once
   {

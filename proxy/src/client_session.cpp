@@ -43,11 +43,14 @@ client_session::client_session(worker& w, boost::asio::ip::tcp::socket socket)
       worker_(w),
       shared_(w.shared()),
       opts_(w.opts()),
+      remote_([&] {
+        error_code ec;
+        return socket.remote_endpoint(ec);
+      }()),
       client_(std::move(socket)),
-      timer_(w.context()) {
+      gate_(w, *this, remote_.address(), [this](verdict v) { on_verdict(std::move(v)); }) {
   client_buf_.reserve(4 * 1024);  // request bodies are read in pieces this size, not 512 bytes
   error_code ec;
-  remote_ = client_.socket().remote_endpoint(ec);
   client_ip_ = remote_.address().to_string();
   client_.socket().set_option(boost::asio::ip::tcp::no_delay(true), ec);
   shared_.m.active_http.Increment();
@@ -55,14 +58,9 @@ client_session::client_session(worker& w, boost::asio::ip::tcp::socket socket)
 
 client_session::~client_session() {
   release_relay();
-  release_tunnel_pipes();
-  if (record_pending_) finish_request(rec_.status != 0 ? rec_.status : 0, "error", "connection closed");
-  if (counted_tunnel_) {
-    shared_.m.active_tunnel.Decrement();
-  } else {
-    shared_.m.active_http.Decrement();
-  }
-  shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  if (record_pending_) finish_request(rec_.status != 0 ? rec_.status : 0, decision::error, "connection closed");
+  shared_.m.active_http.Decrement();
+  if (!handed_over_) shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);  // else the tunnel's
 }
 
 void client_session::start() {
@@ -73,11 +71,12 @@ void client_session::start() {
 void client_session::force_close() { close_everything(); }
 
 void client_session::abandon() {
-  if (record_pending_) finish_request(rec_.status, "error", "proxy shut down before the request finished");
+  if (record_pending_) finish_request(rec_.status, decision::error, "proxy shut down before the request finished");
 }
 
 void client_session::on_stopping() {
   if (waiting_idle_) close_everything();
+  gate_.on_stopping();
 }
 
 void client_session::close_everything() {
@@ -86,7 +85,7 @@ void client_session::close_everything() {
   client_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   client_.close();
   if (up_) up_->stream.close();
-  timer_.cancel();
+  gate_.cancel();
 }
 
 void client_session::read_head() {
@@ -117,19 +116,19 @@ void client_session::process_buffer() {
       if (scanner_.head_end() > opts_->max_header_bytes) {
         begin_record(bytes);
         const auto a = answer_oversized_head(bytes, opts_->max_header_bytes);
-        respond(a.status, "error", a.error, a.page);
+        respond(a.status, decision::error, std::string(a.error), a.page);
         return;
       }
       on_head(scanner_.head_end());
       return;
     case head_scan_status::bad_byte:
       begin_record(bytes);
-      respond(http::status::bad_request, "error", "NUL, bare CR or bare LF in the request head",
+      respond(http::status::bad_request, decision::error, "NUL, bare CR or bare LF in the request head",
               "Malformed request head.");
       return;
     case head_scan_status::obs_fold:
       begin_record(bytes);
-      respond(http::status::bad_request, "error", "obsolete line folding in the request head",
+      respond(http::status::bad_request, decision::error, "obsolete line folding in the request head",
               "Malformed request head: folded header lines are not accepted.");
       return;
     case head_scan_status::incomplete:
@@ -138,7 +137,7 @@ void client_session::process_buffer() {
   if (bytes.size() >= opts_->max_header_bytes) {
     begin_record(bytes);
     const auto a = answer_oversized_head(bytes, opts_->max_header_bytes);
-    respond(a.status, "error", a.error, a.page);
+    respond(a.status, decision::error, std::string(a.error), a.page);
     return;
   }
   if (waiting_idle_) {
@@ -164,7 +163,7 @@ void client_session::on_read_some(error_code ec, std::size_t n) {
       // Slowloris: part of a head, too slowly. Say so, record it, close.
       const auto data = client_buf_.cdata();
       begin_record(std::string_view(static_cast<const char*>(data.data()), data.size()));
-      respond(http::status::request_timeout, "error", "request head timeout", "The request head took too long.");
+      respond(http::status::request_timeout, decision::error, "request head timeout", "The request head took too long.");
       return;
     }
     // Idle keep-alive timeout, or the client went away between requests: no request, no record.
@@ -204,7 +203,6 @@ void client_session::on_head(std::size_t head_len) {
   response_head_sent_ = false;
   request_prepared_ = false;
   upstream_keep_alive_ = false;
-  decision_ = {};
   who_ = {};
   req_sr_.reset();
   res_sr_.reset();
@@ -223,14 +221,14 @@ void client_session::on_head(std::size_t head_len) {
   const std::size_t used = req_p_->put(boost::asio::buffer(client_buf_.cdata().data(), head_len), ec);
   if (ec == http::error::body_limit) {
     client_keep_alive_ = false;
-    respond(http::status::payload_too_large, "error", "request body too large", "The request body is too large.");
+    respond(http::status::payload_too_large, decision::error, "request body too large", "The request body is too large.");
     return;
   }
   if (ec == http::error::bad_version) {
     const std::string_view head(static_cast<const char*>(client_buf_.cdata().data()), head_len);
     if (is_unsupported_version(head.substr(0, head.find('\r')))) {
       client_keep_alive_ = false;
-      respond(http::status::http_version_not_supported, "error", "unsupported HTTP version",
+      respond(http::status::http_version_not_supported, decision::error, "unsupported HTTP version",
               "This proxy speaks HTTP/1.1 and HTTP/1.0 only.");
       return;
     }
@@ -238,7 +236,7 @@ void client_session::on_head(std::size_t head_len) {
   if (ec || !req_p_->is_header_done()) {
     client_keep_alive_ = false;
     const std::string why = ec ? "malformed request: " + ec.message() : "malformed request head";
-    respond(http::status::bad_request, "error", why, "Malformed request.");
+    respond(http::status::bad_request, decision::error, why, "Malformed request.");
     return;
   }
   client_buf_.consume(used);
@@ -252,24 +250,27 @@ void client_session::on_head(std::size_t head_len) {
 
   if (field_count(req) > max_header_fields) {
     client_keep_alive_ = false;
-    respond(http::status::request_header_fields_too_large, "error", "too many header fields",
+    respond(http::status::request_header_fields_too_large, decision::error, "too many header fields",
             "The request has more header fields than this proxy accepts.");
     return;
   }
   if (auto why = check_framing(req); !why.empty()) {
     client_keep_alive_ = false;
-    respond(http::status::bad_request, "error", why, "Malformed request: ambiguous message framing.");
+    respond(http::status::bad_request, decision::error, std::string(why), "Malformed request: ambiguous message framing.");
     return;
   }
   if (!is_forwardable_method(req.method_string())) {
     client_keep_alive_ = false;
     // RFC 9110 section 15.6.2: 501 for a method the proxy does not recognise.
-    respond(http::status::not_implemented, "error", "unrecognised request method",
+    respond(http::status::not_implemented, decision::error, "unrecognised request method",
             "This proxy does not accept that request method (methods are case-sensitive: GET, not get).");
     return;
   }
   if (!parse_target()) return;
-  authenticate();
+  const auto authorization = req.find(http::field::proxy_authorization);
+  gate_.run(shared_from_this(), facts_,
+            authorization == req.end() ? std::nullopt : std::optional<std::string_view>(authorization->value()),
+            destination_text_, *opts_);
 }
 
 // Fills facts_, target_, host_header_ and the audit record's destination; answers 400 itself.
@@ -292,7 +293,7 @@ bool client_session::parse_target() {
   }
   auto bad = [&](std::string_view why) {
     client_keep_alive_ = client_keep_alive_ && req_p_->is_done();
-    respond(http::status::bad_request, "error", why,
+    respond(http::status::bad_request, decision::error, std::string(why),
             std::string("Bad request: ").append(why).append("."));
     return false;
   };

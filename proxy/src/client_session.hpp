@@ -1,18 +1,16 @@
 #pragma once
 #include "connection_registry.hpp"
+#include "decision.hpp"
 #include "buffer_pool.hpp"
 #include "head_scan.hpp"
-#include "pipe_pool.hpp"
+#include "request_gate.hpp"
 #include "tollgate/audit/audit_record.hpp"
-#include "tollgate/auth/authenticator.hpp"
-#include "tollgate/policy/policy.hpp"
 #include "tollgate/common/identity.hpp"
 #include "tollgate/common/request_facts.hpp"
 #include "tollgate/proxy/options.hpp"
 #include "upstream_pool.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -32,8 +30,9 @@ namespace tollgate::proxy::detail {
 class worker;
 struct shared_state;
 
-/// One client connection: reads request heads (keep-alive), authenticates, asks the
-/// policy, forwards plain HTTP with streamed bodies, or turns into a CONNECT tunnel.
+/// One client connection: reads request heads (keep-alive), asks its request_gate for a
+/// verdict (who, may they, where to), then answers a refusal itself, forwards plain HTTP
+/// with streamed bodies, or hands its sockets to a tunnel (an allowed CONNECT) and ends.
 /// Lives on one io thread; every step is bound to shared_from_this() and has a deadline.
 /// Each request ends in exactly one audit record (a CONNECT that is allowed in a
 /// tunnel_open record at once and a tunnel_close record at the end).
@@ -61,16 +60,13 @@ class client_session final : public tracked_connection, public std::enable_share
   void begin_record(std::string_view raw);
   bool parse_target();
 
-  // Decision (client_session_decide.cpp)
-  void authenticate();
-  void on_auth(const auth::auth_result& r);
-  void admit();
-  void resolve();
-  void decide(boost::asio::ip::address addr);
-  void unresolved(const std::string& why);
-  void deny_page();
+  // Acting on the gate's verdict (client_session_connect.cpp)
+  void on_verdict(verdict v);
+  void record_verdict(verdict& v);  // takes the user name
   void connect();
   void on_connect(boost::system::error_code ec);
+  // An allowed CONNECT: the sockets go to a tunnel and this session ends.
+  void open_tunnel();
 
   // Plain HTTP (client_session_forward.cpp)
   bool prepare_request();
@@ -98,21 +94,9 @@ class client_session final : public tracked_connection, public std::enable_share
   void on_raw_written(boost::system::error_code ec, std::size_t n);
   void upstream_failed(boost::system::error_code ec, std::string_view during);
 
-  // CONNECT tunnel (client_session_tunnel.cpp)
-  void open_tunnel();
-  void tunnel_early_data();
-  void tunnel_pump(bool upward);
-  void tunnel_wait(bool upward, boost::asio::ip::tcp::socket& socket, boost::asio::ip::tcp::socket::wait_type what);
-  void release_tunnel_pipes();
-  void tunnel_direction_done(bool upward, bool clean);
-  void arm_tunnel_timer();
-  void close_tunnel();
-
   // Answers made by the proxy itself (client_session_respond.cpp)
-  void respond(boost::beast::http::status status, std::string_view decision, std::string_view error,
-               std::string_view page);
-  void finish_request(int status, std::string_view decision, std::string_view error);
-  bool throttled();  // answers 429 when the client has used up its 407s (flood_guard)
+  void respond(boost::beast::http::status status, decision outcome, std::string error, std::string_view page);
+  void finish_request(int status, decision outcome, std::string_view error);
   void next_request_or_close(bool keep_alive);
   void lingering_close();
   void close_everything();
@@ -120,8 +104,8 @@ class client_session final : public tracked_connection, public std::enable_share
   worker& worker_;
   shared_state& shared_;
   std::shared_ptr<const options> opts_;  // snapshot for the request in flight
-  boost::beast::tcp_stream client_;
   boost::asio::ip::tcp::endpoint remote_;
+  boost::beast::tcp_stream client_;
   std::string client_ip_;
   boost::beast::flat_buffer client_buf_;
   head_scanner scanner_;
@@ -129,7 +113,7 @@ class client_session final : public tracked_connection, public std::enable_share
   bool first_request_ = true;
   bool waiting_idle_ = false;  // keep-alive wait: no byte of the next request yet
   bool closing_ = false;
-  bool counted_tunnel_ = false;
+  bool handed_over_ = false;  // the sockets (and the connection slot) went to a tunnel
 
   // The request in flight.
   std::optional<request_parser> req_p_;
@@ -147,7 +131,6 @@ class client_session final : public tracked_connection, public std::enable_share
   clock::time_point started_{};
   tollgate::request_facts facts_;
   tollgate::identity who_;
-  policy::decision decision_;
   boost::asio::ip::tcp::endpoint destination_;
   std::string target_;       // upstream request target (origin-form)
   std::string host_header_;  // upstream Host
@@ -169,26 +152,17 @@ class client_session final : public tracked_connection, public std::enable_share
   bool request_sent_ = false;  // the whole request (head and body) reached the origin
   bool canned_retry_after_ = false;  // the next answer of our own says Retry-After
 
-  // Body relay and tunnel buffers.
-  // Relay buffers come from the worker's pool while a body or tunnel moves.
+  // Body relay buffers come from the worker's pool while a body moves.
   static constexpr std::size_t relay_size = buffer_pool::block_size;
   char* relay();
   void release_relay();
   buffer_pool::block relay_;
-  struct tunnel_direction {
-    pipe_pool::pipe pipe;       // only while bytes are in flight
-    std::size_t in_pipe = 0;    // spliced in, not yet out
-  };
-  std::array<tunnel_direction, 2> tunnel_;  // [0] client to origin, [1] origin to client
   std::array<char, 2048> drain_buf_;  // lingering close
   std::string head_text_;             // response head, serialised for the raw path
   std::uint64_t raw_left_ = 0;        // identity response body bytes still to relay
   std::size_t raw_consume_ = 0;       // bytes of up_->buffer in the write in flight
   bool raw_mode_ = false;
-  boost::asio::steady_timer timer_;
-  clock::time_point last_activity_{};
-  int tunnel_open_directions_ = 0;
-  bool tunnel_closed_ = false;
+  request_gate gate_;  // authenticate, admit, resolve, decide: one verdict per request
 };
 
 }  // namespace tollgate::proxy::detail

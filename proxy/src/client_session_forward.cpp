@@ -108,7 +108,7 @@ void client_session::send_request() {
   if (!prepare_request()) {
     up_.reset();
     client_keep_alive_ = false;
-    respond(http::status::bad_request, "error", "request framing could not be rewritten",
+    respond(http::status::bad_request, decision::error, "request framing could not be rewritten",
             "Malformed request: ambiguous message framing.");
     return;
   }
@@ -140,7 +140,7 @@ void client_session::send_request() {
                                self->add_down(n);
                                self->rec_.bytes_down += n;
                                if (ec) {
-                                 self->finish_request(0, "error", "client went away: " + ec.message());
+                                 self->finish_request(0, decision::error, "client went away: " + ec.message());
                                  self->close_everything();
                                  return;
                                }
@@ -178,18 +178,18 @@ void client_session::on_request_body(error_code ec) {
     client_keep_alive_ = false;
     up_.reset();  // the origin saw a partial body: that connection is done
     if (ec == http::error::body_limit) {
-      respond(http::status::payload_too_large, "error", "request body too large", "The request body is too large.");
+      respond(http::status::payload_too_large, decision::error, "request body too large", "The request body is too large.");
     } else if (ec == beast::error::timeout) {
-      respond(http::status::request_timeout, "error", "request body timeout", "The request body took too long.");
+      respond(http::status::request_timeout, decision::error, "request body timeout", "The request body took too long.");
     } else if (ec == http::error::partial_message || ec == boost::asio::error::eof ||
                ec == boost::asio::error::connection_reset) {
-      finish_request(0, "error", "client closed during request body");
+      finish_request(0, decision::error, "client closed during request body");
       close_everything();
     } else if (ec == http::error::buffer_overflow) {
-      respond(http::status::bad_request, "error", "chunk line or trailer section too long",
+      respond(http::status::bad_request, decision::error, "chunk line or trailer section too long",
               "Malformed request body: a chunk line or the trailer section is too long.");
     } else {
-      respond(http::status::bad_request, "error", "malformed request body: " + ec.message(),
+      respond(http::status::bad_request, decision::error, "malformed request body: " + ec.message(),
               "Malformed request body.");
     }
     return;
@@ -257,15 +257,15 @@ void client_session::give_up_upstream(bool timeout, const std::string& why) {
   up_.reset();
   if (response_head_sent_) {
     // Part of the response is already with the client: all we can do is cut it short.
-    finish_request(res_p_ ? res_p_->get().result_int() : 0, "allow", why);
+    finish_request(res_p_ ? res_p_->get().result_int() : 0, decision::allow, why);
     close_everything();
     return;
   }
   client_keep_alive_ = client_keep_alive_ && req_p_->is_done();
   if (timeout) {
-    respond(http::status::gateway_timeout, "error", why, "The destination did not answer in time.");
+    respond(http::status::gateway_timeout, decision::error, why, "The destination did not answer in time.");
   } else {
-    respond(http::status::bad_gateway, "error", why, "The destination closed the connection or sent a bad response.");
+    respond(http::status::bad_gateway, decision::error, why, "The destination closed the connection or sent a bad response.");
   }
 }
 
@@ -315,7 +315,7 @@ void client_session::on_response_written(error_code ec, std::size_t n) {
   rec_.bytes_down += n;
   if (ec) {
     up_.reset();
-    finish_request(rec_.status, "allow", "client went away during the response: " + ec.message());
+    finish_request(rec_.status, decision::allow, "client went away during the response: " + ec.message());
     close_everything();
     return;
   }
@@ -368,7 +368,7 @@ void client_session::on_raw_written(error_code ec, std::size_t n) {
   rec_.bytes_down += n;
   if (ec) {
     up_.reset();
-    finish_request(rec_.status, "allow", "client went away during the response: " + ec.message());
+    finish_request(rec_.status, decision::allow, "client went away during the response: " + ec.message());
     close_everything();
     return;
   }
@@ -392,7 +392,7 @@ void client_session::response_done() {
   } else {
     up_.reset();
   }
-  finish_request(rec_.status, "allow", "");
+  finish_request(rec_.status, decision::allow, "");
   next_request_or_close(client_keep_alive_);
 }
 

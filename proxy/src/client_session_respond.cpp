@@ -1,6 +1,7 @@
 // Client session, part 4: answers the proxy makes itself, the audit record, and closing.
 #include "client_session.hpp"
 
+#include "record_path.hpp"
 #include "worker.hpp"
 
 #include <boost/beast/core/bind_handler.hpp>
@@ -28,8 +29,7 @@ std::string quoted(std::string_view s) {
 
 }  // namespace
 
-void client_session::respond(http::status status, std::string_view decision, std::string_view error,
-                             std::string_view page) {
+void client_session::respond(http::status status, decision outcome, std::string error, std::string_view page) {
   up_.reset();
   const int code = static_cast<int>(status);
   // Keep the connection only when the request was read completely and is not suspect.
@@ -56,11 +56,10 @@ void client_session::respond(http::status status, std::string_view decision, std
   response_started_ = true;
   client_.expires_after(opts_->idle_timeout);
   http::async_write(client_, canned_,
-                    [self = shared_from_this(), keep, decision = std::string(decision),
-                     error = std::string(error)](error_code ec, std::size_t n) {
+                    [self = shared_from_this(), keep, outcome, error = std::move(error)](error_code ec, std::size_t n) {
                       self->add_down(n);
                       self->rec_.bytes_down += n;
-                      self->finish_request(self->rec_.status, decision, error);
+                      self->finish_request(self->rec_.status, outcome, error);
                       if (ec || self->closing_) {
                         self->close_everything();
                         return;
@@ -69,42 +68,19 @@ void client_session::respond(http::status status, std::string_view decision, std
                     });
 }
 
-void client_session::finish_request(int status, std::string_view decision, std::string_view error) {
+void client_session::finish_request(int status, decision outcome, std::string_view error) {
   if (!record_pending_) return;
   record_pending_ = false;
-  const auto elapsed = clock::now() - started_;
-  rec_.status = status;
-  rec_.decision.assign(decision);
-  rec_.error.assign(error);
-  rec_.duration_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
-  auto& m = shared_.m;
-  m.requests_for(decision).Increment();
-  // A tunnel's lifetime is no request latency: keep it out of the histogram.
-  if (rec_.event == audit::audit_event::request)
-    m.request_duration.Observe(std::chrono::duration<double>(elapsed).count());
-  m.bytes_up.Increment(static_cast<double>(rec_.bytes_up));
-  m.bytes_down.Increment(static_cast<double>(rec_.bytes_down));
-  // A request that never authenticated costs its client a bounded record, and past the
-  // client's rate only a count in an aggregate record (flood_guard); authenticated
-  // requests are always written whole, one record each.
-  if (who_.user.empty()) {
-    const bool open = shared_.deps.audit.admit() == audit::admission::open;
-    if (!shared_.flood.pass_record(rec_, remote_.address(), open, opts_->flood, clock::now())) {
-      rec_ = {};
-      return;
-    }
+  bool authenticated = !who_.user.empty();
+  if (gate_.running()) {  // cut short before the verdict: what the gate knew so far
+    verdict so_far = gate_.so_far();
+    authenticated = !so_far.who.user.empty();
+    record_verdict(so_far);
   }
-  shared_.deps.audit.record(std::move(rec_));
+  file_record(shared_, *opts_, remote_.address(), std::move(rec_),
+              {.status = status, .outcome = outcome, .error = error, .elapsed = clock::now() - started_,
+               .authenticated = authenticated});
   rec_ = {};
-}
-
-bool client_session::throttled() {
-  if (shared_.flood.challenge_allowed(remote_.address(), opts_->flood, clock::now())) return false;
-  // No 407 and no directory lookup: the client has had its share of challenges.
-  canned_retry_after_ = true;
-  respond(http::status::too_many_requests, "error", "too many unauthenticated requests from this client address",
-          "Too many requests without valid credentials from your address. Please try again shortly.");
-  return true;
 }
 
 char* client_session::relay() {

@@ -110,7 +110,7 @@ void client_session::on_response_header() {
                                self->add_down(n);
                                self->rec_.bytes_down += n;
                                if (wec) {
-                                 self->finish_request(0, "error", "client went away: " + wec.message());
+                                 self->finish_request(0, decision::error, "client went away: " + wec.message());
                                  self->close_everything();
                                  return;
                                }

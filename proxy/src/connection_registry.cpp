@@ -14,9 +14,23 @@ tracked_connection::tracked_connection(connection_registry& r, std::string clien
   self_ = registry_.list_.insert(registry_.list_.end(), this);
 }
 
+tracked_connection::tracked_connection(tracked_connection& from, handover) : registry_(from.registry_) {
+  std::lock_guard lock(registry_.mutex_);
+  client_ = std::move(from.client_);
+  user_ = std::move(from.user_);
+  destination_ = std::move(from.destination_);
+  kind_ = from.kind_;
+  started_ = from.started_;
+  bytes_up_.store(from.bytes_up_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  bytes_down_.store(from.bytes_down_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  self_ = from.self_;
+  *self_ = this;
+  from.listed_ = false;
+}
+
 tracked_connection::~tracked_connection() {
   std::lock_guard lock(registry_.mutex_);
-  registry_.list_.erase(self_);
+  if (listed_) registry_.list_.erase(self_);
 }
 
 void tracked_connection::set_request(const std::string& user, const std::string& destination) {

@@ -20,6 +20,11 @@ class connection_registry;
 class tracked_connection {
  public:
   tracked_connection(connection_registry& r, std::string client);
+  /// Takes `from`'s place in the registry (client, user, destination, age, bytes): a
+  /// connection that changes hands, as a CONNECT session handing its sockets to a
+  /// tunnel, stays one entry. `from` is no longer listed. io thread only.
+  struct handover {};
+  tracked_connection(tracked_connection& from, handover);
   virtual ~tracked_connection();
   tracked_connection(const tracked_connection&) = delete;
   tracked_connection& operator=(const tracked_connection&) = delete;
@@ -43,6 +48,7 @@ class tracked_connection {
   friend class connection_registry;
   connection_registry& registry_;
   std::list<tracked_connection*>::iterator self_;
+  bool listed_ = true;  // false once handed over
   std::string client_;
   std::string user_;
   std::string destination_;

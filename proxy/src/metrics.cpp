@@ -61,11 +61,19 @@ metrics::metrics(prometheus::Registry& r)
       bytes_up(bytes_family(r).Add({{"direction", "up"}})),
       bytes_down(bytes_family(r).Add({{"direction", "down"}})) {}
 
-prometheus::Counter& metrics::requests_for(std::string_view decision) {
-  if (decision == "allow") return requests_allow;
-  if (decision == "deny") return requests_deny;
-  if (decision == "auth_required") return requests_auth_required;
-  if (decision == "auth_failed") return requests_auth_failed;
+prometheus::Counter& metrics::requests_for(decision d) {
+  switch (d) {
+    case decision::allow:
+      return requests_allow;
+    case decision::deny:
+      return requests_deny;
+    case decision::auth_required:
+      return requests_auth_required;
+    case decision::auth_failed:
+      return requests_auth_failed;
+    case decision::error:
+      break;
+  }
   return requests_error;
 }
 

@@ -4,7 +4,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include <string_view>
+#include "decision.hpp"
 
 namespace tollgate::proxy::detail {
 
@@ -19,7 +19,7 @@ struct metrics {
   prometheus::Counter& requests_auth_required;
   prometheus::Counter& requests_auth_failed;
   prometheus::Counter& requests_error;
-  prometheus::Counter& requests_for(std::string_view decision);
+  prometheus::Counter& requests_for(decision d);
 
   prometheus::Histogram& request_duration;  ///< tollgate_request_duration_seconds
 

@@ -1,4 +1,5 @@
 #pragma once
+#include "admission_waiters.hpp"
 #include "buffer_pool.hpp"
 #include "connection_registry.hpp"
 #include "dns_cache.hpp"
@@ -51,6 +52,8 @@ class worker {
   pipe_pool& pipes() { return pipes_; }
   upstream_pool& pool() { return pool_; }
   connection_registry& registry() { return registry_; }
+  /// This thread's requests waiting for room in the audit pipeline.
+  admission_waiters& admission() { return admission_; }
   boost::asio::ip::tcp::resolver& resolver() { return resolver_; }
 
   void start_thread();
@@ -74,6 +77,7 @@ class worker {
   pipe_pool pipes_;      // likewise for tunnel pipes
   std::shared_ptr<const options> opts_;
   boost::asio::io_context ioc_{1};
+  admission_waiters admission_{ioc_};  // destroyed before ioc_: a late ring finds no thread
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
   upstream_pool pool_;  // sockets on ioc_: destroyed first
   boost::asio::ip::tcp::resolver resolver_{ioc_};

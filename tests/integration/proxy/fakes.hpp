@@ -2,6 +2,7 @@
 // In-memory stand-ins for the authenticator, policy and audit sink, so the proxy can
 // be driven end to end without LDAP or PostgreSQL. Test code only.
 #include "tollgate/audit/audit_sink.hpp"
+#include "tollgate/audit/room_waiters.hpp"
 #include "tollgate/auth/authenticator.hpp"
 #include "tollgate/policy/policy.hpp"
 
@@ -147,8 +148,14 @@ class file_audit_sink final : public audit::audit_sink {
   ~file_audit_sink() override {
     if (file_) std::fclose(file_);
   }
-  void set_admission(audit::admission a) { admission_ = a; }
+  void set_admission(audit::admission a) {
+    admission_ = a;
+    if (a != audit::admission::wait) waiters_.notify();
+  }
   audit::admission admit() const override { return admission_; }
+  audit::admission admit_or_notify(audit::room_callback on_room) override {
+    return waiters_.admit_or_keep([this] { return admission_.load(); }, std::move(on_room));
+  }
 
   void record(audit::audit_record r) override {
     count_.fetch_add(1);
@@ -208,6 +215,7 @@ class file_audit_sink final : public audit::audit_sink {
   std::FILE* file_;
   std::mutex mutex_;
   std::atomic<audit::admission> admission_{audit::admission::open};
+  audit::room_waiters waiters_;
   std::atomic<std::uint64_t> count_{0};
 };
 

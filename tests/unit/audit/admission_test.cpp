@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -124,6 +125,24 @@ TEST_F(admission_test, large_records_close_admission_at_the_byte_bound) {
   EXPECT_EQ(sink.health(), audit_health::down);
   sink.stop();
   EXPECT_EQ(metric(registry, "tollgate_audit_records_lost_total"), 0);
+}
+
+// A request told to wait is told again (once) instead of polling: when the writer makes
+// room, or at the latest when the sink stops. An admitted one's callback is never kept.
+TEST_F(admission_test, a_waiting_request_is_told_once) {
+  prometheus::Registry registry;
+  auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
+  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  std::atomic<int> told_open{0};
+  EXPECT_EQ(sink.admit_or_notify([&] { ++told_open; }), admission::open);
+  int pushed = 0;
+  EXPECT_EQ(fill(sink, pushed), admission::wait);
+  std::atomic<int> told{0};
+  const auto first = sink.admit_or_notify([&] { ++told; });
+  sink.stop();
+  EXPECT_EQ(told, first == admission::wait ? 1 : 0);
+  EXPECT_EQ(told_open, 0);
 }
 
 TEST_F(admission_test, reject_mode_says_reject_when_full) {

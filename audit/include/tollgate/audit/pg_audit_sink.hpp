@@ -47,6 +47,7 @@ class pg_audit_sink final : public audit_sink {
   ~pg_audit_sink() override;
 
   admission admit() const override;
+  admission admit_or_notify(room_callback on_room) override;
   void record(audit_record rec) override;
 
   /// Drains and stops; idempotent; blocks until the queue is in PostgreSQL or the spool.
