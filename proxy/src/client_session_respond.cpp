@@ -44,7 +44,7 @@ void client_session::respond(http::status status, std::string_view decision, std
   canned_.set(http::field::cache_control, "no-store");
   if (status == http::status::proxy_authentication_required) {
     canned_.set(http::field::proxy_authenticate, "Basic realm=" + quoted(opts_->realm));
-    shared_.flood.charge_challenge(remote_.address(), opts_->flood, clock::now());
+    shared_.flood.charge_challenge(remote_.address(), opts_->flood, shared_.now());
   }
   if (canned_retry_after_) canned_.set(http::field::retry_after, "1");
   canned_retry_after_ = false;
@@ -89,7 +89,7 @@ void client_session::finish_request(int status, std::string_view decision, std::
   // requests are always written whole, one record each.
   if (who_.user.empty()) {
     const bool open = shared_.deps.audit.admit() == audit::admission::open;
-    if (!shared_.flood.pass_record(rec_, remote_.address(), open, opts_->flood, clock::now())) {
+    if (!shared_.flood.pass_record(rec_, remote_.address(), open, opts_->flood, shared_.now())) {
       rec_ = {};
       return;
     }
@@ -99,7 +99,7 @@ void client_session::finish_request(int status, std::string_view decision, std::
 }
 
 bool client_session::throttled() {
-  if (shared_.flood.challenge_allowed(remote_.address(), opts_->flood, clock::now())) return false;
+  if (shared_.flood.challenge_allowed(remote_.address(), opts_->flood, shared_.now())) return false;
   // No 407 and no directory lookup: the client has had its share of challenges.
   canned_retry_after_ = true;
   respond(http::status::too_many_requests, "error", "too many unauthenticated requests from this client address",
