@@ -15,20 +15,10 @@ constexpr std::size_t max_negatives_per_user = 8;
 }  // namespace
 
 credential_cache::credential_cache(const credential_cache_options& opts)
-    : opts_(opts),
-      per_shard_max_(0),
-      shards_(nullptr) {
-  opts_.shards = std::clamp<std::size_t>(opts_.shards, 1, std::max<std::size_t>(opts_.max_entries, 1));
-  per_shard_max_ = std::max<std::size_t>(1, opts_.max_entries / opts_.shards);
-  shards_ = std::make_unique<shard[]>(opts_.shards);
-}
-
-credential_cache::shard& credential_cache::shard_for(std::string_view user) const {
-  return shards_[string_hash{}(user) % opts_.shards];
-}
+    : opts_(opts), shards_(opts.shards, opts.max_entries) {}
 
 cache_answer credential_cache::lookup(std::string_view key, const password_digest& digest, steady_time now) const {
-  const shard& s = shard_for(key);
+  const shard& s = shards_.for_key(key);
   std::shared_lock lock(s.mutex);
   const auto it = s.entries.find(key);
   if (it == s.entries.end()) return {};
@@ -58,7 +48,7 @@ credential_cache::entry& credential_cache::upsert(shard& s, const std::string& k
     s.order.splice(s.order.end(), s.order, it->second.order);
     return it->second;
   }
-  while (s.entries.size() >= per_shard_max_ && !s.order.empty()) {
+  while (s.entries.size() >= shards_.per_shard_max() && !s.order.empty()) {
     s.entries.erase(s.order.front());
     s.order.pop_front();
   }
@@ -70,7 +60,7 @@ credential_cache::entry& credential_cache::upsert(shard& s, const std::string& k
 
 void credential_cache::store_positive(const std::string& key, const std::string& user, const password_digest& digest,
                                       std::vector<std::string> groups, steady_time now) {
-  shard& s = shard_for(key);
+  shard& s = shards_.for_key(key);
   std::unique_lock lock(s.mutex);
   entry& e = upsert(s, key);
   name(e, user);
@@ -83,7 +73,7 @@ void credential_cache::store_positive(const std::string& key, const std::string&
 
 void credential_cache::store_negative(const std::string& key, const std::string& user, const password_digest& digest,
                                       steady_time now) {
-  shard& s = shard_for(key);
+  shard& s = shards_.for_key(key);
   std::unique_lock lock(s.mutex);
   entry& e = upsert(s, key);
   name(e, user);
@@ -100,8 +90,7 @@ void credential_cache::store_negative(const std::string& key, const std::string&
 
 std::vector<std::string> credential_cache::flush(std::string_view key) {
   std::vector<std::string> other_names;
-  for (std::size_t i = 0; i < opts_.shards; ++i) {
-    shard& s = shards_[i];
+  for (shard& s : shards_.all()) {
     std::unique_lock lock(s.mutex);
     std::erase_if(s.entries, [&](const auto& kv) {
       if (kv.first != key && kv.second.user_key != key) return false;
@@ -114,18 +103,18 @@ std::vector<std::string> credential_cache::flush(std::string_view key) {
 }
 
 void credential_cache::flush_all() {
-  for (std::size_t i = 0; i < opts_.shards; ++i) {
-    std::unique_lock lock(shards_[i].mutex);
-    shards_[i].entries.clear();
-    shards_[i].order.clear();
+  for (shard& s : shards_.all()) {
+    std::unique_lock lock(s.mutex);
+    s.entries.clear();
+    s.order.clear();
   }
 }
 
 std::size_t credential_cache::size() const {
   std::size_t n = 0;
-  for (std::size_t i = 0; i < opts_.shards; ++i) {
-    std::shared_lock lock(shards_[i].mutex);
-    n += shards_[i].entries.size();
+  for (const shard& s : shards_.all()) {
+    std::shared_lock lock(s.mutex);
+    n += s.entries.size();
   }
   return n;
 }

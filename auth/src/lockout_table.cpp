@@ -5,23 +5,15 @@
 
 namespace tollgate::auth::detail {
 
-lockout_table::lockout_table(const options& opts) : opts_(opts), per_shard_max_(0) {
-  opts_.shards = std::clamp<std::size_t>(opts_.shards, 1, std::max<std::size_t>(opts_.max_entries, 1));
-  per_shard_max_ = std::max<std::size_t>(1, opts_.max_entries / opts_.shards);
-  shards_ = std::make_unique<shard[]>(opts_.shards);
-}
-
-lockout_table::shard& lockout_table::shard_for(std::string_view shard_key) const {
-  return shards_[string_hash{}(shard_key) % opts_.shards];
-}
+lockout_table::lockout_table(const options& opts) : opts_(opts), shards_(opts.shards, opts.max_entries) {}
 
 bool lockout_table::saturated(const shard& s, steady_time now) const {
-  if (s.entries.size() < per_shard_max_ || !s.counting.empty()) return false;
+  if (s.entries.size() < shards_.per_shard_max() || !s.counting.empty()) return false;
   return !s.locked.empty() && now < s.entries.find(s.locked.front())->second.locked_until;
 }
 
 bool lockout_table::make_room(shard& s, steady_time now) {
-  if (s.entries.size() < per_shard_max_) return true;
+  if (s.entries.size() < shards_.per_shard_max()) return true;
   // An expired lock holds nothing worth keeping: its failures were cleared when it locked.
   if (!s.locked.empty()) {
     const auto oldest = s.entries.find(s.locked.front());
@@ -44,7 +36,7 @@ void lockout_table::remove(shard& s, entry_map::iterator it) {
 
 lockout_table::state lockout_table::check(std::string_view shard_key, std::string_view key, steady_time now) const {
   if (opts_.threshold == 0) return state::open;
-  const shard& s = shard_for(shard_key);
+  const shard& s = shards_.for_key(shard_key);
   std::shared_lock lock(s.mutex);
   const auto it = s.entries.find(key);
   if (it == s.entries.end()) return saturated(s, now) ? state::full : state::open;
@@ -54,7 +46,7 @@ lockout_table::state lockout_table::check(std::string_view shard_key, std::strin
 lockout_table::failure lockout_table::record_failure(std::string_view shard_key, std::string_view key,
                                                      steady_time now) {
   if (opts_.threshold == 0) return {};
-  shard& s = shard_for(shard_key);
+  shard& s = shards_.for_key(shard_key);
   std::unique_lock lock(s.mutex);
   auto it = s.entries.find(key);
   if (it == s.entries.end()) {
@@ -83,7 +75,7 @@ lockout_table::failure lockout_table::record_failure(std::string_view shard_key,
 
 void lockout_table::erase(std::string_view shard_key, std::string_view key) {
   if (opts_.threshold == 0) return;
-  shard& s = shard_for(shard_key);
+  shard& s = shards_.for_key(shard_key);
   {
     // Nearly every success has nothing to clear: decide that under the shared lock.
     std::shared_lock lock(s.mutex);
@@ -95,7 +87,7 @@ void lockout_table::erase(std::string_view shard_key, std::string_view key) {
 }
 
 void lockout_table::erase_prefix(std::string_view shard_key, std::string_view prefix) {
-  shard& s = shard_for(shard_key);
+  shard& s = shards_.for_key(shard_key);
   std::unique_lock lock(s.mutex);
   for (auto it = s.entries.begin(); it != s.entries.end();) {
     const auto next = std::next(it);
@@ -105,19 +97,19 @@ void lockout_table::erase_prefix(std::string_view shard_key, std::string_view pr
 }
 
 void lockout_table::clear() {
-  for (std::size_t i = 0; i < opts_.shards; ++i) {
-    std::unique_lock lock(shards_[i].mutex);
-    shards_[i].entries.clear();
-    shards_[i].counting.clear();
-    shards_[i].locked.clear();
+  for (shard& s : shards_.all()) {
+    std::unique_lock lock(s.mutex);
+    s.entries.clear();
+    s.counting.clear();
+    s.locked.clear();
   }
 }
 
 std::size_t lockout_table::size() const {
   std::size_t n = 0;
-  for (std::size_t i = 0; i < opts_.shards; ++i) {
-    std::shared_lock lock(shards_[i].mutex);
-    n += shards_[i].entries.size();
+  for (const shard& s : shards_.all()) {
+    std::shared_lock lock(s.mutex);
+    n += s.entries.size();
   }
   return n;
 }

@@ -1,5 +1,6 @@
 #pragma once
-#include "tollgate/auth/credential_cache.hpp"
+#include "tollgate/common/clock.hpp"
+#include "tollgate/common/sharded.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -55,11 +56,7 @@ class lockout_table {
     bool locked = false;                // in shard::locked (possibly expired), else in shard::counting
     std::list<std::string>::iterator pos;
   };
-  struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  using entry_map = std::unordered_map<std::string, entry, string_hash, std::equal_to<>>;
+  using entry_map = string_map<entry>;
   struct shard {
     mutable std::shared_mutex mutex;
     entry_map entries;
@@ -67,14 +64,12 @@ class lockout_table {
     std::list<std::string> locked;    // locked, oldest lock first (all locks last `duration`)
   };
 
-  shard& shard_for(std::string_view shard_key) const;
   bool saturated(const shard& s, steady_time now) const;  // no key can be added
   bool make_room(shard& s, steady_time now);              // evicts one entry if needed
   void remove(shard& s, entry_map::iterator it);
 
   options opts_;
-  std::size_t per_shard_max_;
-  std::unique_ptr<shard[]> shards_;
+  sharded<shard> shards_;
 };
 
 }  // namespace tollgate::auth::detail

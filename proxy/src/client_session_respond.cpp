@@ -44,7 +44,7 @@ void client_session::respond(http::status status, decision outcome, std::string 
   canned_.set(http::field::cache_control, "no-store");
   if (status == http::status::proxy_authentication_required) {
     canned_.set(http::field::proxy_authenticate, "Basic realm=" + quoted(opts_->realm));
-    shared_.flood.charge_challenge(remote_.address(), opts_->flood, clock::now());
+    shared_.flood.charge_challenge(remote_.address(), opts_->flood, shared_.now());
   }
   if (canned_retry_after_) canned_.set(http::field::retry_after, "1");
   canned_retry_after_ = false;

@@ -1,4 +1,6 @@
 #pragma once
+#include "tollgate/common/sharded.hpp"
+
 #include <boost/asio/ip/address.hpp>
 
 #include <chrono>
@@ -6,7 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 namespace tollgate::proxy::detail {
 
@@ -36,12 +37,8 @@ class dns_cache {
     std::optional<boost::asio::ip::address> address;  // nullopt: the name did not resolve
     clock::time_point expires;
   };
-  struct hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
   void make_room(clock::time_point now);
-  std::unordered_map<std::string, entry, hash, std::equal_to<>> map_;
+  string_map<entry> map_;
 };
 
 }  // namespace tollgate::proxy::detail

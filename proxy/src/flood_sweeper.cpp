@@ -39,7 +39,7 @@ void flood_sweeper::arm() {
 void flood_sweeper::sweep(bool everything) {
   auto& shared = worker_.shared();
   const bool open = shared.deps.audit.admit() == audit::admission::open;
-  auto due = shared.flood.sweep(worker_.opts()->flood, std::chrono::steady_clock::now(), open, everything);
+  auto due = shared.flood.sweep(worker_.opts()->flood, shared.now(), open, everything);
   for (auto& rec : due) shared.deps.audit.record(std::move(rec));
 }
 

@@ -25,6 +25,8 @@ namespace tollgate::proxy::detail {
 struct shared_state {
   shared_state(dependencies d, std::size_t max_conn)
       : deps(d), m(d.registry), flood(d.registry), max_connections(max_conn) {}
+  /// The injected clock (dependencies::clock), for the flood guard's windows.
+  steady_time now() const { return deps.clock(); }
   dependencies deps;
   metrics m;
   flood_guard flood;  ///< limits on traffic that never authenticated, per client address

@@ -2,6 +2,7 @@
 // Helpers for the proxy integration tests: the test origin (started once), a proxy
 // testbed process per test, curl, and a raw-socket client for malformed input.
 #include "tollgate/testing/child_process.hpp"
+#include "tollgate/testing/raw_client.hpp"
 #include "tollgate/testing/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -66,37 +67,6 @@ class proxy_process {
 
 /// curl through `proxy` as alice (unless `user` is given). Returns stdout; exit code in `code`.
 command_result curl(const proxy_process& proxy, std::vector<std::string> args, const std::string& user = "alice:alice-pw");
-
-/// Raw client socket to 127.0.0.1:port with a receive timeout.
-class raw_client {
- public:
-  explicit raw_client(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  ~raw_client();
-  raw_client(const raw_client&) = delete;
-  raw_client& operator=(const raw_client&) = delete;
-
-  bool send(const std::string& bytes);
-  void shutdown_write();
-  /// Reads one HTTP response (head + body by Content-Length / chunked / none for
-  /// HEAD-like or bodiless statuses); empty on timeout or close before a head.
-  std::string read_response(bool head_request = false);
-  /// Reads until the peer closes (or the timeout); returns everything read.
-  std::string read_until_close();
-  /// True when the peer closed (EOF or reset) within `within`.
-  bool closed_within(std::chrono::milliseconds within);
-  int fd() const { return fd_; }
-
- private:
-  bool fill();  // reads more into buffer_
-  int fd_ = -1;
-  std::string buffer_;
-};
-
-/// Basic credentials header for `user:password`.
-std::string basic(const std::string& user_colon_password);
-
-/// Status code of a raw response ("HTTP/1.1 407 ..." -> 407), 0 when none.
-int status_of(const std::string& response);
 
 /// A JSON string or number field from an audit line (tiny extractor for the fake sink's output).
 std::string json_field(const std::string& line, const std::string& key);

@@ -3,8 +3,10 @@
 // CONFIG_FILE: key=value lines (see read_config). Writes the bound port to
 // `port_file`; SIGHUP re-reads the file and applies it live; SIGTERM/SIGINT stop
 // gracefully and exit 0.
-#include "fakes.hpp"
 #include "tollgate/proxy/server.hpp"
+#include "tollgate/testing/fake_authenticator.hpp"
+#include "tollgate/testing/fake_policy.hpp"
+#include "tollgate/testing/file_audit_sink.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -112,6 +114,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   tollgate::testing::fake_authenticator authn;
+  authn.set_slow_delay(std::chrono::seconds(3));  // users named "slow*": a directory that hangs
   tollgate::testing::fake_policy policy;
   tollgate::testing::file_audit_sink sink(cfg.audit_file);
   prometheus::Registry registry;

@@ -1,11 +1,8 @@
 #include "tollgate/testing/http_load.hpp"
 #include "tollgate/testing/net_util.hpp"
+#include "tollgate/testing/raw_client.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -18,44 +15,6 @@
 namespace tollgate::testing {
 namespace {
 
-std::string base64(std::string_view in) {
-  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8 |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += {table[v >> 18], table[(v >> 12) & 63], table[(v >> 6) & 63], table[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += {table[v >> 18], table[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
-    out += {table[v >> 18], table[(v >> 12) & 63], table[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
-int connect_to(std::uint16_t port, int timeout_seconds) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  timeval tv{timeout_seconds, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 bool header_says(std::string_view head, std::string_view name, std::string_view value) {
   std::string lower(head);
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -65,7 +24,7 @@ bool header_says(std::string_view head, std::string_view name, std::string_view 
 }  // namespace
 
 std::string basic_credentials(const std::string& user, const std::string& password) {
-  return "Basic " + base64(user + ":" + password);
+  return basic(user + ":" + password);
 }
 
 std::string basic_credentials(const std::string& user) { return basic_credentials(user, user + "-pw"); }
@@ -102,7 +61,7 @@ std::string http_load::summary() const {
 void http_load::run() {
   int fd = -1;
   while (!stop_) {
-    if (fd < 0) fd = connect_to(s_.proxy_port, s_.answer_timeout_seconds);
+    if (fd < 0) fd = connect_loopback(s_.proxy_port, std::chrono::seconds(s_.answer_timeout_seconds));
     if (fd < 0 || !one_request(fd)) {
       ++failures_;
       if (fd >= 0) ::close(fd);

@@ -289,7 +289,7 @@ TEST_F(Api, FlushOneUserOrEveryone) {
   EXPECT_EQ(json(call(verb::post, "/api/v1/auth/cache/flush", R"({"user": "alice"})")).at("flushed").as_string(),
             "alice");
   EXPECT_EQ(json(call(verb::post, "/api/v1/auth/cache/flush", "")).at("flushed").as_string(), "all");
-  EXPECT_EQ(world.authn.flushed, (std::vector<std::string>{"alice", "*"}));
+  EXPECT_EQ(world.authn.flushed(), (std::vector<std::string>{"alice", "*"}));
   EXPECT_EQ(call(verb::post, "/api/v1/auth/cache/flush", R"({"user": 5})").status, 422u);
   EXPECT_EQ(call(verb::post, "/api/v1/auth/cache/flush", R"({"users": "x"})").status, 422u);
   ASSERT_EQ(world.log.actions.size(), 2u);

@@ -2,6 +2,7 @@
 // Fakes behind the admin API's service interfaces, for unit tests.
 #include "tollgate/admin_api/services.hpp"
 #include "tollgate/policy/rule_json.hpp"
+#include "tollgate/testing/fake_authenticator.hpp"
 
 #include <boost/asio/post.hpp>
 #include <prometheus/registry.h>
@@ -10,53 +11,6 @@
 #include <mutex>
 
 namespace tollgate::admin_api::testing {
-
-/// Users with passwords and groups. Users named "slow-*" are only answered by verify()
-/// (posted to the executor), the others straight from lookup().
-class fake_authenticator final : public auth::authenticator {
- public:
-  struct user {
-    std::string password;
-    std::vector<std::string> groups;
-  };
-  std::map<std::string, user> users{{"carol", {"carol-pw", {"proxy-admins"}}},
-                                    {"dave", {"dave-pw", {"auditors"}}},
-                                    {"alice", {"alice-pw", {"engineering"}}},
-                                    {"slow-carol", {"pw", {"proxy-admins"}}}};
-  bool directory_down = false;
-  std::vector<std::string> flushed;
-  int verifies = 0;
-
-  std::optional<auth::auth_result> lookup(const auth::credentials& c, const boost::asio::ip::address&) override {
-    if (c.user.starts_with("slow-")) return std::nullopt;
-    return answer(c);
-  }
-  void verify(auth::credentials c, boost::asio::ip::address, boost::asio::any_io_executor ex,
-              std::function<void(auth::auth_result)> done) override {
-    ++verifies;
-    boost::asio::post(ex, [r = answer(c), done = std::move(done)] { done(r); });
-  }
-  void flush(const std::string& user) override {
-    std::lock_guard lock(mutex_);
-    flushed.push_back(user.empty() ? "*" : user);
-  }
-
- private:
-  auth::auth_result answer(const auth::credentials& c) {
-    auth::auth_result r;
-    r.who.user = c.user;
-    if (directory_down) {
-      r.status = auth::auth_status::unavailable;
-      return r;
-    }
-    const auto it = users.find(c.user);
-    if (it == users.end() || it->second.password != c.password) return r;
-    r.status = auth::auth_status::ok;
-    r.who.groups = it->second.groups;
-    return r;
-  }
-  std::mutex mutex_;
-};
 
 /// An in-memory rule store with per-rule versions.
 class fake_rule_store {
@@ -179,8 +133,16 @@ class fake_audit_queries final : public audit_queries {
 };
 
 /// Everything wired with fakes; tests change what they need.
+/// The services of an admin API over fakes. Users: carol (proxy-admins), dave (auditors),
+/// alice (engineering), and slow-carol (proxy-admins), whom no test has checked before.
 struct fake_world {
-  fake_authenticator authn;
+  fake_world() {
+    authn.add("carol", {"carol-pw", {"proxy-admins"}});
+    authn.add("dave", {"dave-pw", {"auditors"}});
+    authn.add("alice", {"alice-pw", {"engineering"}});
+    authn.add("slow-carol", {"pw", {"proxy-admins"}});
+  }
+  tollgate::testing::fake_authenticator authn;
   prometheus::Registry registry;
   fake_rule_store store;
   fake_action_log log;
@@ -202,11 +164,7 @@ struct fake_world {
       }
       return d;
     };
-    s.user_groups = [this](const std::string& user) -> std::optional<std::vector<std::string>> {
-      const auto it = authn.users.find(user);
-      if (it == authn.users.end()) return std::nullopt;
-      return it->second.groups;
-    };
+    s.user_groups = [this](const std::string& user) { return authn.groups_of(user); };
     s.audit = &audit;
     s.verify_audit = [this]() -> result<audit::verify_report> {
       if (!verify_error.empty()) return failure{audit::error::database_unavailable, verify_error};

@@ -167,8 +167,8 @@ TEST_F(Server, AdminMayDoEverythingAuditorOnlyRead) {
 TEST_F(Server, DirectoryCheckedAsynchronouslyWhenNotCached) {
   start();
   EXPECT_EQ(call(http::verb::get, "/api/v1/rules", basic("slow-carol", "pw")).status, 200u);
-  EXPECT_EQ(world.authn.verifies, 1);
-  world.authn.directory_down = true;
+  EXPECT_EQ(world.authn.verifies(), 1);
+  world.authn.set_unavailable(true);
   const auto r = call(http::verb::get, "/api/v1/rules", basic("slow-carol", "pw"));
   EXPECT_EQ(r.status, 503u);
   EXPECT_EQ(r.json().at("error").at("code").as_string(), "directory_unavailable");

@@ -1,7 +1,7 @@
 // The built `tollgate` binary as an operator runs it: exit codes and output.
 #include "tollgate/testing/child_process.hpp"
 
-#include "scratch_dir.hpp"
+#include "tollgate/testing/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -45,7 +45,7 @@ TEST(Cli, CheckConfigOnAnUnreadableFileExits2) {
 }
 
 TEST(Cli, CheckConfigNeverPrintsTheSecretFileContent) {
-  testing::scratch_dir dir;
+  tollgate::testing::temp_dir dir;
   dir.write("pw", "do-not-print-me\n");
   const auto file = dir.write("t.yaml", "ldap:\n  bind_password_file: pw\n  bind_dn: x\npostgres:\n  dsn: \"\"\n");
   const auto r = tollgate({"check-config", "--config", file});

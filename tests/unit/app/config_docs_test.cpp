@@ -3,7 +3,7 @@
 // documented key the loader does not know, fails here.
 #include "tollgate/app/config_keys.hpp"
 
-#include "scratch_dir.hpp"
+#include "tollgate/testing/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -38,7 +38,7 @@ std::set<std::string> minus(const std::set<std::string>& a, const std::set<std::
 
 // Keys documented in docs/configuration.md: the first cell of each reference table row, "| `a.b` | ...".
 std::set<std::string> documented_keys() {
-  std::istringstream in(testing::slurp(source_dir + "/docs/configuration.md"));
+  std::istringstream in(tollgate::testing::read_file(source_dir + "/docs/configuration.md"));
   const std::regex row(R"(^\|\s*`([a-z_]+(\.[a-z_]+)+)`\s*\|)");
   std::set<std::string> keys;
   for (std::string line; std::getline(in, line);) {
@@ -73,7 +73,7 @@ TEST(ConfigDocs, EveryKeyInTheReferenceIsAccepted) {
 }
 
 TEST(ConfigDocs, RequiredKeysAreMarkedRequiredInTheReference) {
-  const auto text = testing::slurp(source_dir + "/docs/configuration.md");
+  const auto text = tollgate::testing::read_file(source_dir + "/docs/configuration.md");
   for (const auto& k : config_keys()) {
     if (!k.required) continue;
     const std::regex row("\\| `" + std::string(k.path) + "` \\|[^\\n]*\\| required \\|");
@@ -82,7 +82,7 @@ TEST(ConfigDocs, RequiredKeysAreMarkedRequiredInTheReference) {
 }
 
 TEST(ConfigDocs, ExampleShowsEveryKeyAndNoOther) {
-  const auto text = testing::slurp(source_dir + "/deploy/tollgate.example.yaml");
+  const auto text = tollgate::testing::read_file(source_dir + "/deploy/tollgate.example.yaml");
   std::set<std::string> active;
   collect_leaves(YAML::Load(text), "", active);
   const auto unknown = minus(active, loader_keys());

@@ -1,6 +1,6 @@
 #include "tollgate/app/config.hpp"
 
-#include "scratch_dir.hpp"
+#include "tollgate/testing/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@ namespace tollgate::app {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::scratch_dir;
+using tollgate::testing::temp_dir;
 
 std::string fixture(const std::string& name) { return std::string(TOLLGATE_SOURCE_DIR) + "/tests/fixtures/config/" + name; }
 
@@ -69,7 +69,7 @@ class ConfigFile : public ::testing::Test {
  protected:
   void SetUp() override { dir_.write("ldap-password", "service-secret\n"); }
   std::string write(const body& b) { return dir_.write("tollgate.yaml", b.text()); }
-  scratch_dir dir_;
+  temp_dir dir_;
 };
 
 // RAII for an environment variable, so a failing test leaves none behind.
@@ -461,8 +461,8 @@ TEST_F(ConfigFile, ListEntriesMustBeScalarsAndDistinct) {
 // --- the shipped example ---
 
 TEST(ConfigExample, DeployExampleLoadsWithItsSecretsProvided) {
-  scratch_dir dir;
-  std::string text = testing::slurp(std::string(TOLLGATE_SOURCE_DIR) + "/deploy/tollgate.example.yaml");
+  temp_dir dir;
+  std::string text = tollgate::testing::read_file(std::string(TOLLGATE_SOURCE_DIR) + "/deploy/tollgate.example.yaml");
   ASSERT_FALSE(text.empty());
   // The example points at /etc/tollgate and /var/lib/tollgate; the test provides those files in a scratch folder.
   for (const auto& [from, to] : {std::pair<std::string, std::string>{"/etc/tollgate/", dir.file("etc/")},

@@ -1,16 +1,16 @@
 #include "tollgate/app/rules_file.hpp"
 
-#include "scratch_dir.hpp"
+#include "tollgate/testing/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
 namespace tollgate::app {
 namespace {
 
-using testing::scratch_dir;
+using tollgate::testing::temp_dir;
 
 std::vector<config_problem> problems_of(const std::string& yaml) {
-  scratch_dir dir;
+  temp_dir dir;
   auto r = load_rules_file(dir.write("rules.yaml", yaml));
   if (auto* p = std::get_if<std::vector<config_problem>>(&r)) return *p;
   ADD_FAILURE() << "expected problems";
@@ -18,7 +18,7 @@ std::vector<config_problem> problems_of(const std::string& yaml) {
 }
 
 TEST(rules_file, reads_every_field_with_yaml_scalars_as_written) {
-  scratch_dir dir;
+  temp_dir dir;
   const auto path = dir.write("rules.yaml", R"(
 - priority: 10
   action: deny
@@ -95,7 +95,7 @@ TEST(rules_file, missing_file_is_a_problem_not_an_exception) {
 }
 
 TEST(rules_file, empty_file_holds_no_rules) {
-  scratch_dir dir;
+  temp_dir dir;
   auto r = load_rules_file(dir.write("rules.yaml", "# nothing yet\n"));
   ASSERT_TRUE(std::holds_alternative<std::vector<policy::rule>>(r));
   EXPECT_TRUE(std::get<std::vector<policy::rule>>(r).empty());

@@ -132,8 +132,8 @@ TEST_F(admission_test, large_records_close_admission_at_the_byte_bound) {
 TEST_F(admission_test, a_waiting_request_is_told_once) {
   prometheus::Registry registry;
   auto made = pg_audit_sink::create(opts(spool_full_mode::block), registry);
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<pg_audit_sink>>(made)) << std::get<std::string>(made);
-  auto& sink = *std::get<std::unique_ptr<pg_audit_sink>>(made);
+  ASSERT_TRUE(made) << made.error().message();
+  auto& sink = **made;
   std::atomic<int> told_open{0};
   EXPECT_EQ(sink.admit_or_notify([&] { ++told_open; }), admission::open);
   int pushed = 0;

@@ -3,7 +3,8 @@
 // the fixture of the authenticator's unit tests.
 #include "tollgate/auth/ldap_authenticator.hpp"
 
-#include "fake_directory.hpp"
+#include "tollgate/testing/fake_directory.hpp"
+#include "tollgate/testing/manual_clock.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,6 +17,9 @@
 namespace tollgate::auth::testing {
 
 using namespace std::chrono_literals;
+using tollgate::testing::fake_directory_state;
+using tollgate::testing::fake_factory;
+using tollgate::testing::manual_clock;
 
 inline double metric(prometheus::Registry& registry, const std::string& name, const std::string& result = {}) {
   for (const auto& family : registry.Collect()) {
@@ -63,7 +67,7 @@ struct authenticator_test : ::testing::Test {
   }
   void make() {
     auth.reset();
-    auth = std::make_unique<ldap_authenticator>(opts, registry, fake_factory(dir), clock.fn());
+    auth = std::make_unique<ldap_authenticator>(opts, registry, fake_factory(dir), clock.function());
   }
 
   // verify() and wait for its completion on the fixture's io_context.

@@ -9,7 +9,7 @@ using namespace std::chrono_literals;
 using namespace tollgate::auth;
 using tollgate::auth::testing::fake_directory_state;
 using tollgate::auth::testing::fake_factory;
-using tollgate::auth::testing::manual_clock;
+using tollgate::testing::manual_clock;
 using tollgate::auth::testing::authenticator_test;
 using tollgate::auth::testing::metric;
 

@@ -1,6 +1,8 @@
 #include "request_gate.hpp"
 
-#include "../../integration/proxy/fakes.hpp"
+#include "tollgate/testing/fake_authenticator.hpp"
+#include "tollgate/testing/fake_policy.hpp"
+#include "tollgate/testing/file_audit_sink.hpp"
 #include "connection_registry.hpp"
 #include "worker.hpp"
 

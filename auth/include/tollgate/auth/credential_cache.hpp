@@ -1,5 +1,7 @@
 #pragma once
 #include "tollgate/auth/credential_cache_hmac.hpp"
+#include "tollgate/common/clock.hpp"
+#include "tollgate/common/sharded.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -13,7 +15,7 @@
 
 namespace tollgate::auth {
 
-using steady_time = std::chrono::steady_clock::time_point;
+using tollgate::steady_time;
 
 struct credential_cache_options {
   std::chrono::milliseconds ttl{300'000};           ///< a positive entry answers this long
@@ -86,23 +88,17 @@ class credential_cache {
     std::string user_key;  // fold_user_name(user)
     std::list<std::string>::iterator order;  // position in shard::order
   };
-  struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
   struct shard {
     mutable std::shared_mutex mutex;
-    std::unordered_map<std::string, entry, string_hash, std::equal_to<>> entries;
+    string_map<entry> entries;
     std::list<std::string> order;  // least recently stored first: evicted first
   };
 
-  shard& shard_for(std::string_view user) const;
   entry& upsert(shard& s, const std::string& key);  // caller holds the shard's lock
   static void name(entry& e, const std::string& user);
 
   credential_cache_options opts_;
-  std::size_t per_shard_max_;
-  std::unique_ptr<shard[]> shards_;
+  sharded<shard> shards_;
 };
 
 }  // namespace tollgate::auth

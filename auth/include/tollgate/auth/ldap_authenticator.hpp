@@ -5,6 +5,7 @@
 #include "tollgate/auth/ldap_metrics.hpp"
 #include "tollgate/auth/ldap_options.hpp"
 #include "tollgate/auth/lockout.hpp"
+#include "tollgate/common/clock.hpp"
 
 #include <prometheus/registry.h>
 
@@ -32,10 +33,10 @@ class ldap_worker_pool;
 /// destroyed.
 class ldap_authenticator final : public authenticator {
  public:
-  using clock_function = std::function<steady_time()>;
+  using clock_function = steady_clock_function;
 
   ldap_authenticator(const ldap_options& opts, prometheus::Registry& registry, directory_factory make_directory,
-                     clock_function clock = [] { return std::chrono::steady_clock::now(); });
+                     clock_function clock = steady_clock_now);
   ~ldap_authenticator() override;
   ldap_authenticator(const ldap_authenticator&) = delete;
   ldap_authenticator& operator=(const ldap_authenticator&) = delete;

@@ -1,6 +1,7 @@
 #pragma once
 #include "tollgate/audit/audit_sink.hpp"
 #include "tollgate/auth/authenticator.hpp"
+#include "tollgate/common/clock.hpp"
 #include "tollgate/policy/policy.hpp"
 #include "tollgate/proxy/connection_info.hpp"
 #include "tollgate/proxy/options.hpp"
@@ -28,6 +29,8 @@ struct dependencies {
   audit::audit_sink& audit;
   /// The proxy registers its metrics here (tollgate_requests_total, ...).
   prometheus::Registry& registry;
+  /// What the unauthenticated-traffic limits (proxy.flood.*) measure their windows with.
+  steady_clock_function clock = steady_clock_now;
 };
 
 /// Why create() failed: which listen address, and the system error.

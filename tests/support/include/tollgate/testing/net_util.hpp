@@ -12,6 +12,10 @@ std::uint16_t free_port();
 /// Writes all of `data` to socket `fd` (no SIGPIPE); false when the peer is gone.
 bool send_all(int fd, std::string_view data);
 
+/// A blocking TCP socket connected to 127.0.0.1:port, with TCP_NODELAY and `timeout` on
+/// every send and receive; -1 when the connection is refused.
+int connect_loopback(std::uint16_t port, std::chrono::milliseconds timeout);
+
 /// Polls until something accepts TCP connections on 127.0.0.1:port.
 bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
 

@@ -1,7 +1,7 @@
 #pragma once
-// A scripted directory and a hand-driven clock for the authenticator's unit tests.
+// A scripted directory behind the LDAP authenticator, for its unit tests and for the
+// in-process proxy tests that need the real cache and lockout.
 #include "tollgate/auth/directory.hpp"
-#include "tollgate/auth/credential_cache.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace tollgate::auth::testing {
+namespace tollgate::testing {
 
 struct fake_directory_state {
   std::mutex mutex;
@@ -46,36 +46,36 @@ struct fake_directory_state {
   }
 };
 
-class fake_directory final : public directory {
+class fake_directory final : public auth::directory {
  public:
   explicit fake_directory(std::shared_ptr<fake_directory_state> s) : state_(std::move(s)) {}
-  directory_answer check(const credentials& creds, const bind_gate& may_bind) override {
+  auth::directory_answer check(const auth::credentials& creds, const auth::bind_gate& may_bind) override {
     ++state_->checks;
     std::unique_lock lock(state_->mutex);
     ++state_->waiting;
     state_->cv.notify_all();
     state_->cv.wait(lock, [&] { return !state_->hold; });
     --state_->waiting;
-    if (state_->down) return {directory_status::unreachable, {}, "directory unreachable (fake)", 1, {}};
+    if (state_->down) return {auth::directory_status::unreachable, {}, "directory unreachable (fake)", 1, {}};
     const auto it = find(creds.user);
-    if (it == state_->users.end()) return {directory_status::bad_credentials, {}, "unknown user", 0, {}};
+    if (it == state_->users.end()) return {auth::directory_status::bad_credentials, {}, "unknown user", 0, {}};
     if (may_bind) {
       lock.unlock();  // the gate takes the authenticator's locks
       const bool go = may_bind(it->first);
       lock.lock();
-      if (!go) return {directory_status::not_tried, {}, "stopped before the bind", 0, it->first};
+      if (!go) return {auth::directory_status::not_tried, {}, "stopped before the bind", 0, it->first};
     }
     ++state_->binds;
     if (it->second.first != creds.password)
-      return {directory_status::bad_credentials, {}, "invalid credentials", 0, it->first};
-    return {directory_status::ok, it->second.second, {}, 0, it->first};
+      return {auth::directory_status::bad_credentials, {}, "invalid credentials", 0, it->first};
+    return {auth::directory_status::ok, it->second.second, {}, 0, it->first};
   }
-  directory_answer groups_of(const std::string& user) override {
+  auth::directory_answer groups_of(const std::string& user) override {
     std::lock_guard lock(state_->mutex);
-    if (state_->down) return {directory_status::unreachable, {}, "directory unreachable (fake)", 1, {}};
+    if (state_->down) return {auth::directory_status::unreachable, {}, "directory unreachable (fake)", 1, {}};
     const auto it = find(user);
-    if (it == state_->users.end()) return {directory_status::bad_credentials, {}, "unknown user", 0, {}};
-    return {directory_status::ok, it->second.second, {}, 0, it->first};
+    if (it == state_->users.end()) return {auth::directory_status::bad_credentials, {}, "unknown user", 0, {}};
+    return {auth::directory_status::ok, it->second.second, {}, 0, it->first};
   }
 
  private:
@@ -85,25 +85,11 @@ class fake_directory final : public directory {
     return state_->users.find(alias == state_->aliases.end() ? typed : alias->second);
   }
 
- public:
-
- private:
   std::shared_ptr<fake_directory_state> state_;
 };
 
-inline directory_factory fake_factory(std::shared_ptr<fake_directory_state> s) {
+inline auth::directory_factory fake_factory(std::shared_ptr<fake_directory_state> s) {
   return [s] { return std::make_unique<fake_directory>(s); };
 }
 
-/// Time that moves only when a test says so.
-struct manual_clock {
-  std::shared_ptr<std::atomic<std::int64_t>> ns = std::make_shared<std::atomic<std::int64_t>>(1'000'000'000'000);
-  steady_time now() const { return steady_time(std::chrono::nanoseconds(ns->load())); }
-  void advance(std::chrono::nanoseconds d) const { ns->fetch_add(d.count()); }
-  std::function<steady_time()> fn() const {
-    auto p = ns;
-    return [p] { return steady_time(std::chrono::nanoseconds(p->load())); };
-  }
-};
-
-}  // namespace tollgate::auth::testing
+}  // namespace tollgate::testing
