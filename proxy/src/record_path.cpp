@@ -23,7 +23,7 @@ void file_record(shared_state& shared, const options& opts, const boost::asio::i
   // requests are always written whole, one record each.
   if (!end.authenticated) {
     const bool open = shared.deps.audit.admit() == audit::admission::open;
-    if (!shared.flood.pass_record(rec, client, open, opts.flood, std::chrono::steady_clock::now())) return;
+    if (!shared.flood.pass_record(rec, client, open, opts.flood, shared.now())) return;
   }
   shared.deps.audit.record(std::move(rec));
 }

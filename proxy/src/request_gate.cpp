@@ -81,7 +81,7 @@ void request_gate::run(std::shared_ptr<void> hold, request_facts& facts,
 
 // Answers 429 when the client has used up its 407s (flood_guard).
 bool request_gate::throttled() {
-  if (shared_.flood.challenge_allowed(client_, opts_->flood, clock::now())) return false;
+  if (shared_.flood.challenge_allowed(client_, opts_->flood, shared_.now())) return false;
   // No 407 and no directory lookup: the client has had its share of challenges.
   refuse({.status = http::status::too_many_requests,
           .outcome = decision::error,
