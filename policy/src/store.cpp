@@ -1,6 +1,7 @@
 #include "tollgate/policy/store.hpp"
 
 #include "store_sql.hpp"
+#include "tollgate/pg/connect.hpp"
 
 #include <pqxx/pqxx>
 
@@ -29,7 +30,11 @@ struct policy_store::impl {
   store_result<T> run(Body&& body) {
     std::lock_guard lock(mutex);
     try {
-      if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(dsn);
+      if (!conn || !conn->is_open()) {
+        auto made = pg::connect(dsn);
+        if (!made) return unavailable("PostgreSQL connection lost: " + made.error().message);
+        conn = std::move(*made);
+      }
       return body(*conn);
     } catch (const pqxx::broken_connection& e) {
       conn.reset();

@@ -1,5 +1,6 @@
 #include "store_sql.hpp"
 
+#include "tollgate/audit/admin_actions.hpp"
 #include "tollgate/policy/rule_json.hpp"
 
 #include <boost/json/parse.hpp>
@@ -165,15 +166,17 @@ bool delete_rule(pqxx::transaction_base& tx, std::int64_t id, std::int64_t expec
 
 void record_change(pqxx::transaction_base& tx, const change_actor& who, std::string_view action, std::int64_t id,
                    const std::optional<rule>& before, const std::optional<rule>& after) {
+  // A missing side (a create's before, a delete's after) is stored as NULL.
   const auto as_json = [](const std::optional<rule>& r) {
-    return r ? boost::json::serialize(rule_to_json(*r)) : std::string("null");
+    return r ? boost::json::serialize(rule_to_json(*r)) : std::string();
   };
-  tx.exec_params(
-      "INSERT INTO admin_actions (actor, role, action, target, before, after, client_ip) "
-      "VALUES ($1, $2, $3, $4, NULLIF($5::jsonb, 'null'::jsonb), NULLIF($6::jsonb, 'null'::jsonb), "
-      "NULLIF($7, '')::inet)",
-      who.actor, who.role, std::string(action), "rule/" + std::to_string(id), as_json(before), as_json(after),
-      who.client_ip);
+  audit::record_admin_action(tx, {.actor = who.actor,
+                                  .role = who.role,
+                                  .action = std::string(action),
+                                  .target = "rule/" + std::to_string(id),
+                                  .before = as_json(before),
+                                  .after = as_json(after),
+                                  .client_ip = who.client_ip});
 }
 
 }  // namespace tollgate::policy::detail

@@ -1,6 +1,7 @@
 #include "tollgate/policy/watcher.hpp"
 
 #include "store_sql.hpp"
+#include "tollgate/pg/connect.hpp"
 
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
@@ -162,9 +163,10 @@ struct policy_watcher::state {
     auto backoff = options.reconnect_min;
     while (!stopping) {
       try {
-        pqxx::connection c(options.dsn);
+        // value() throws the connection failure's message into the catch below.
+        auto c = pg::connect(options.dsn).value();
         backoff = options.reconnect_min;
-        serve(c);
+        serve(*c);
       } catch (const std::exception& e) {
         if (connected.exchange(false)) {
           report(std::string("connection lost, deciding with version ") + std::to_string(version.load()) + ": " +

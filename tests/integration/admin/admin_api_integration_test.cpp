@@ -236,6 +236,10 @@ TEST_F(AdminApi, RuleLifecycleWithEtagsIsRecordedInAdminActions) {
   std::cout << "admin_actions for rule " << id << ":\n" << recorded;
   EXPECT_NE(recorded.find("carol admin rule/" + std::to_string(id) + " 127.0.0.1"), std::string::npos) << recorded;
   EXPECT_EQ(std::count(recorded.begin(), recorded.end(), '\n'), 3) << recorded;  // create, update, delete
+  // The side a change does not have is NULL, not JSON null: create has no before, delete no after.
+  EXPECT_NE(recorded.find("127.0.0.1 false true\n"), std::string::npos) << recorded;
+  EXPECT_NE(recorded.find("127.0.0.1 true true\n"), std::string::npos) << recorded;
+  EXPECT_NE(recorded.find("127.0.0.1 true false\n"), std::string::npos) << recorded;
 }
 
 TEST_F(AdminApi, PolicyDryRunNamesTheDecidingRule) {
