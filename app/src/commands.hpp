@@ -4,7 +4,7 @@
 
 namespace tollgate::app {
 
-/// Exit codes shared by every command (design.md, "Command line").
+/// Exit codes shared by every command (README.md, "Command line").
 enum exit_code : int { exit_ok = 0, exit_failure = 1, exit_usage = 2, exit_unchecked = 3 };
 
 struct command_args {

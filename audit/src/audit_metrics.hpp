@@ -6,7 +6,7 @@
 
 namespace tollgate::audit {
 
-/// Every metric of the audit pipeline (design.md, "Metrics"). No label carries a
+/// Every metric of the audit pipeline (the metric names are a contract: tests/deploy/deploy_check.py lists them). No label carries a
 /// user or host.
 struct audit_metrics {
   explicit audit_metrics(prometheus::Registry& registry);

@@ -14,7 +14,7 @@ from deploy_check import DESIGN_METRICS, EXTRA_METRICS, Problems, base_metric
 source = sys.argv[1]
 p = Problems("docs")
 
-# design.md, "Admin REST API": path pattern -> allowed query parameters.
+# The admin API contract (admin-api/openapi.yaml): path pattern -> allowed query parameters.
 API = {
     r"/healthz": set(), r"/readyz": set(), r"/metrics": set(),
     r"/api/v1/rules": set(), r"/api/v1/rules/\d+": set(),

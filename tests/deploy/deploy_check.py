@@ -10,7 +10,7 @@ import sys
 
 SKIP = 77
 
-# design.md, "Metrics" (prefix tollgate_). Histograms appear as *_bucket etc.
+# The metric names of the contract (prefix tollgate_). Histograms appear as *_bucket etc.
 DESIGN_METRICS = [
     "tollgate_requests_total",
     "tollgate_request_duration_seconds",

@@ -9,7 +9,7 @@ namespace tollgate::audit {
 
 enum class audit_event { request, tunnel_open, tunnel_close };
 
-/// One row of `audit_log` (see design.md, "Audit record"). The proxy fills the
+/// One row of `audit_log` (docs/audit-guide.md, "The table"). The proxy fills the
 /// request fields; the sink assigns `instance`, `seq`, `prev_hash` and `hash`.
 struct audit_record {
   std::chrono::system_clock::time_point ts{};  ///< when the request arrived

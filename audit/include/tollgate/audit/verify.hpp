@@ -19,7 +19,7 @@ struct chain_break {
   std::string reason;
 };
 
-/// One instance's chain (design.md: `audit/verify`).
+/// One instance's chain (docs/audit-chain.md, "What `tollgate audit verify` reports").
 struct chain_report {
   std::string instance;
   std::uint64_t records = 0;  ///< rows read

@@ -5,7 +5,7 @@
 // `boost::system::result<T, tollgate::failure>`. A failure is
 //  - `code`: an error_code from the component's own `enum class error` and
 //    error_category (as boost/beast/http/error.hpp does it; see
-//    tollgate/audit/error.hpp, tollgate/auth/error.hpp, ...), or a system error
+//    tollgate/audit/error.hpp, tollgate/app/error.hpp, tollgate/pg/error.hpp), or a system error
 //    (errno, Asio) passed through unchanged. Callers branch on the code;
 //  - `detail`: the sentence an operator reads (which file, key, address, and the
 //    OS's reason), printed as is. Empty when the code's message says it all.

@@ -14,7 +14,7 @@ namespace tollgate::policy {
 /// each domain suffix of the name), one binary search over address intervals, and a
 /// merge of the few candidate lists in rule order — never a scan of every rule.
 ///
-/// Semantics (design.md "Policy rule"): rules are tried by priority, then id; the first
+/// Semantics (admin-api/openapi.yaml, the Rule schema): rules are tried by priority, then id; the first
 /// matching `enforce` rule decides; a matching `report` rule before it only sets
 /// `would_rule_id`; nothing matching means the default. Name patterns match
 /// request_facts::host, address and CIDR entries match request_facts::address (or the
